@@ -1,0 +1,3 @@
+from screenbot.cli import main
+
+main()

@@ -1,0 +1,170 @@
+"""Loading every bank and flow from disk into one immutable catalog, or every problem found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from screenbot.content.models import Bank, Flow
+from screenbot.content.yaml_source import YamlDocument, parse
+from screenbot.errors import ContentError, ContentProblem, UnknownFlowError
+from screenbot.scheduling import ScheduleError, cron_trigger
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All content a process serves; looked up by id, versioned by content hash."""
+
+    banks: Mapping[str, Bank]
+    flows: Mapping[str, Flow]
+
+    def flow(self, flow_id: str) -> Flow:
+        try:
+            return self.flows[flow_id]
+        except KeyError:
+            raise UnknownFlowError(flow_id) from None
+
+    @property
+    def open_flows(self) -> tuple[Flow, ...]:
+        return tuple(f for f in sorted(self.flows.values(), key=lambda f: f.title) if f.open)
+
+    def bank_versions(self, flow: Flow) -> dict[str, str]:
+        return {s.bank: self.banks[s.bank].version for s in flow.sections}
+
+
+def _describe(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return loc, f"unknown key {loc[-1]!r}"
+    if kind == "missing":
+        return loc, f"missing key {loc[-1]!r}"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return loc, f"type must be one of {ctx.get('expected_tags')}, not {ctx.get('tag')}"
+    message = error["msg"].removeprefix("Value error, ")
+    where = ".".join(
+        str(p)
+        for p in loc
+        if not str(p).endswith("_choice") and p not in {"free_text", "numeric", "yes_no"}
+    )
+    return loc, f"{where}: {message}" if where else message
+
+
+def _validate(doc: YamlDocument, model: type[M]) -> tuple[M | None, list[ContentProblem]]:
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, [doc.problem(*_describe(e)) for e in exc.errors()]
+
+
+def _is_bank(data: dict[str, Any]) -> bool:
+    return "questions" in data
+
+
+def _read(paths: Iterable[Path]) -> tuple[list[YamlDocument], list[ContentProblem]]:
+    docs: list[YamlDocument] = []
+    problems: list[ContentProblem] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(ContentProblem(str(path), 1, f"cannot read the file: {exc}"))
+            continue
+        doc, found = parse(text, str(path))
+        problems.extend(found)
+        if doc is not None:
+            docs.append(doc)
+    return docs, problems
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+    return [path]
+
+
+def _check_flow(doc: YamlDocument, flow: Flow, banks: Mapping[str, Bank]) -> list[ContentProblem]:
+    problems = []
+    for i, section in enumerate(flow.sections):
+        bank = banks.get(section.bank)
+        if bank is None:
+            problems.append(
+                doc.problem(("sections", i, "bank"), f"no bank called {section.bank!r}")
+            )
+        elif section.pick > len(bank.questions):
+            problems.append(
+                doc.problem(
+                    ("sections", i, "pick"),
+                    f"pick {section.pick} is more than the {len(bank.questions)} questions "
+                    f"in bank {bank.id!r}",
+                )
+            )
+    if flow.shortlist is not None:
+        try:
+            cron_trigger(flow.shortlist.schedule, flow.shortlist.timezone)
+        except ScheduleError as exc:
+            key = "timezone" if "time zone" in str(exc) else "schedule"
+            problems.append(doc.problem(("shortlist", key), str(exc)))
+    return problems
+
+
+def _index(
+    docs: list[YamlDocument], model: type[M], problems: list[ContentProblem]
+) -> dict[str, tuple[YamlDocument, M]]:
+    found: dict[str, tuple[YamlDocument, M]] = {}
+    for doc in docs:
+        item, errors = _validate(doc, model)
+        problems.extend(errors)
+        if item is None:
+            continue
+        item_id: str = getattr(item, "id")  # noqa: B009 - both models have an id; TypeVar hides it
+        if item_id in found:
+            first = found[item_id][0].path
+            problems.append(doc.problem(("id",), f"id {item_id!r} is already used by {first}"))
+            continue
+        if Path(doc.path).stem != item_id:
+            problems.append(doc.problem(("id",), f"id {item_id!r} should match the file name"))
+        found[item_id] = (doc, item)
+    return found
+
+
+def load(
+    paths: Iterable[Path], fallback_banks: Path | None = None
+) -> tuple[Catalog, list[ContentProblem]]:
+    """Load banks and flows from files or folders; flows may use banks from `fallback_banks`."""
+    files = [f for p in paths for f in _yaml_files(p)]
+    docs, problems = _read(files)
+    bank_docs = [d for d in docs if _is_bank(d.data)]
+    banks = _index(bank_docs, Bank, problems)
+    if fallback_banks is not None and fallback_banks.is_dir():
+        given = {Path(f).resolve() for f in files}
+        extra = [f for f in _yaml_files(fallback_banks) if f.resolve() not in given]
+        extra_docs, _ = _read(extra)
+        for doc_id, pair in _index([d for d in extra_docs if _is_bank(d.data)], Bank, []).items():
+            banks.setdefault(doc_id, pair)
+    bank_models = {bank_id: bank for bank_id, (_, bank) in banks.items()}
+    flows = _index([d for d in docs if not _is_bank(d.data)], Flow, problems)
+    for doc, flow in flows.values():
+        problems.extend(_check_flow(doc, flow, bank_models))
+    catalog = Catalog(
+        banks=MappingProxyType(bank_models),
+        flows=MappingProxyType({flow_id: flow for flow_id, (_, flow) in flows.items()}),
+    )
+    return catalog, problems
+
+
+def load_catalog(banks_dir: Path, flows_dir: Path) -> Catalog:
+    """The catalog a process serves; any problem at all refuses to start."""
+    catalog, problems = load([banks_dir, flows_dir])
+    if problems:
+        raise ContentError(problems)
+    return catalog

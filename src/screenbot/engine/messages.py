@@ -1,0 +1,76 @@
+"""What the bot says, as neutral messages each channel renders its own way.
+
+Messages travel through the outbox, so each has a JSON payload form that round-trips exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A prompt awaiting an answer; with options it is a keyboard, buttons or a numbered list."""
+
+    prompt_key: str
+    text: str
+    options: tuple[Option, ...] = ()
+    multi: bool = False
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The closing message of a finished screening; it never carries the score."""
+
+    text: str
+
+
+Outbound = Say | Ask | Completed
+
+
+def to_payload(message: Outbound) -> dict[str, Any]:
+    if isinstance(message, Ask):
+        return {
+            "kind": "ask",
+            "prompt_key": message.prompt_key,
+            "text": message.text,
+            "options": [[o.id, o.label] for o in message.options],
+            "multi": message.multi,
+        }
+    kind = "say" if isinstance(message, Say) else "completed"
+    return {"kind": kind, "text": message.text}
+
+
+def from_payload(payload: dict[str, Any]) -> Outbound:
+    kind = payload["kind"]
+    if kind == "ask":
+        options = tuple(Option(str(i), str(label)) for i, label in payload["options"])
+        return Ask(payload["prompt_key"], payload["text"], options, bool(payload["multi"]))
+    if kind == "say":
+        return Say(payload["text"])
+    if kind == "completed":
+        return Completed(payload["text"])
+    raise ValueError(f"unknown outbound message kind {kind!r}")
+
+
+def render_plain(message: Outbound) -> str:
+    """The message as plain text with numbered options: the terminal's form, and transcripts'."""
+    if not isinstance(message, Ask) or not message.options:
+        return message.text
+    lines = [message.text]
+    lines += [f"  {n}. {o.label}" for n, o in enumerate(message.options, start=1)]
+    if message.multi:
+        lines.append("  (pick all that apply, e.g. 1,3)")
+    return "\n".join(lines)

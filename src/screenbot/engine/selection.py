@@ -1,0 +1,49 @@
+"""Drawing each screening's questions: reproducible from its seed, spread over difficulties."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Set
+
+from screenbot.content.catalog import Catalog
+from screenbot.content.models import Bank, Flow, Question
+from screenbot.engine.state import QuestionRef
+
+
+def _spread(questions: list[Question], pick: int, rng: random.Random) -> list[Question]:
+    """Take `pick` questions, one difficulty level at a time, so easy and hard both appear."""
+    by_level: dict[int, list[Question]] = defaultdict(list)
+    for q in questions:
+        by_level[q.difficulty].append(q)
+    for level in sorted(by_level):
+        rng.shuffle(by_level[level])
+    levels = sorted(by_level)
+    rng.shuffle(levels)
+    chosen: list[Question] = []
+    while len(chosen) < pick:
+        for level in levels:
+            if by_level[level] and len(chosen) < pick:
+                chosen.append(by_level[level].pop())
+    return sorted(chosen, key=lambda q: q.difficulty)
+
+
+def draw_section(
+    bank: Bank, pick: int, rng: random.Random, seen: Set[QuestionRef]
+) -> list[QuestionRef]:
+    fresh = [q for q in bank.questions if QuestionRef(bank.id, q.id) not in seen]
+    chosen = _spread(fresh, min(pick, len(fresh)), rng)
+    if len(chosen) < pick:  # the candidate has seen most of the bank: reuse the fewest needed
+        reused = [q for q in bank.questions if q not in chosen]
+        chosen += _spread(reused, pick - len(chosen), rng)
+    return [QuestionRef(bank.id, q.id) for q in chosen]
+
+
+def draw(
+    flow: Flow, catalog: Catalog, rng: random.Random, seen: Set[QuestionRef] = frozenset()
+) -> tuple[QuestionRef, ...]:
+    """The questions of one screening, section by section, never one the candidate saw before."""
+    plan: list[QuestionRef] = []
+    for section in flow.sections:
+        plan += draw_section(catalog.banks[section.bank], section.pick, rng, seen)
+    return tuple(plan)

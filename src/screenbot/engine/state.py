@@ -1,0 +1,109 @@
+"""The state of one screening: small, immutable, and stored as JSON between turns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+ProfileValue = str | int | float
+
+
+class Stage(StrEnum):
+    CONSENT = "consent"
+    PROFILE = "profile"
+    KNOCKOUT = "knockout"
+    QUESTIONS = "questions"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    KNOCKED_OUT = "knocked_out"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+    @property
+    def active(self) -> bool:
+        return self in {Stage.CONSENT, Stage.PROFILE, Stage.KNOCKOUT, Stage.QUESTIONS}
+
+
+class Pending(StrEnum):
+    """A yes/no confirmation the candidate was asked for and has not answered yet."""
+
+    WITHDRAW = "withdraw"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    bank: str
+    question: str
+
+
+@dataclass(frozen=True)
+class ScoredAnswer:
+    """One answered bank question, as stored and as scored."""
+
+    bank: str
+    question: str
+    raw: str
+    points: float
+    max_points: float
+    seconds: float
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class ScreeningState:
+    flow_id: str
+    stage: Stage
+    started_at: datetime
+    updated_at: datetime
+    step: int = 0
+    asked_at: datetime | None = None
+    profile: tuple[tuple[str, ProfileValue], ...] = ()
+    plan: tuple[QuestionRef, ...] = ()
+    answers: tuple[ScoredAnswer, ...] = ()
+    pending: Pending | None = None
+    score: float | None = None
+    section_scores: tuple[tuple[str, float], ...] = field(default=())
+    passed: bool | None = None
+
+    @property
+    def profile_dict(self) -> dict[str, ProfileValue]:
+        return dict(self.profile)
+
+    def with_profile(self, name: str, value: ProfileValue) -> ScreeningState:
+        kept = tuple((k, v) for k, v in self.profile if k != name)
+        return replace(self, profile=(*kept, (name, value)))
+
+    def without_profile(self, name: str) -> ScreeningState:
+        return replace(self, profile=tuple((k, v) for k, v in self.profile if k != name))
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("started_at", "updated_at", "asked_at"):
+            value = getattr(self, key)
+            data[key] = value.isoformat() if value is not None else None
+        data["stage"] = self.stage.value
+        data["pending"] = self.pending.value if self.pending else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScreeningState:
+        asked_at = data.get("asked_at")
+        pending = data.get("pending")
+        return cls(
+            flow_id=data["flow_id"],
+            stage=Stage(data["stage"]),
+            started_at=datetime.fromisoformat(data["started_at"]),
+            updated_at=datetime.fromisoformat(data["updated_at"]),
+            step=data["step"],
+            asked_at=datetime.fromisoformat(asked_at) if asked_at else None,
+            profile=tuple((k, v) for k, v in data["profile"]),
+            plan=tuple(QuestionRef(**q) for q in data["plan"]),
+            answers=tuple(ScoredAnswer(**a) for a in data["answers"]),
+            pending=Pending(pending) if pending else None,
+            score=data.get("score"),
+            section_scores=tuple((k, v) for k, v in data.get("section_scores", ())),
+            passed=data.get("passed"),
+        )
