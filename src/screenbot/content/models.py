@@ -215,9 +215,16 @@ class Shortlist(Strict):
 
 
 DEFAULT_CITIES = (
-    "Karachi", "Lahore", "Islamabad", "Rawalpindi", "Faisalabad", "Peshawar",
-    "Dubai", "Abu Dhabi", "Other",
-)  # fmt: skip
+    "Karachi",
+    "Lahore",
+    "Islamabad",
+    "Rawalpindi",
+    "Faisalabad",
+    "Peshawar",
+    "Dubai",
+    "Abu Dhabi",
+    "Other",
+)
 
 
 class Flow(Strict):

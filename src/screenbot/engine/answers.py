@@ -17,8 +17,24 @@ from screenbot.engine.events import ChoicePicked, TextReceived
 from screenbot.engine.messages import Option
 from screenbot.engine.profile import Invalid
 
-_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "true", "i agree", "agree", "haan", "han",
-        "ji", "ji haan", "jee", "1"}  # fmt: skip
+_YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "sure",
+    "ok",
+    "okay",
+    "true",
+    "i agree",
+    "agree",
+    "haan",
+    "han",
+    "ji",
+    "ji haan",
+    "jee",
+    "1",
+}
 _NO = {"no", "n", "nope", "nah", "false", "not", "nahi", "nahin", "no thanks", "2"}
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 YES_NO_OPTIONS = (Option("yes", "Yes"), Option("no", "No"))

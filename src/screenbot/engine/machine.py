@@ -49,9 +49,12 @@ def prompt_key(state: ScreeningState) -> str:
     """Names the open prompt; a button carries it, so an old keyboard is recognised as old."""
     if state.pending is not None:
         return f"confirm-{state.pending.value}"
-    return {Stage.CONSENT: "consent", Stage.PROFILE: f"p{state.step}",
-            Stage.KNOCKOUT: f"k{state.step}", Stage.QUESTIONS: f"q{state.step}"}.get(
-        state.stage, state.stage.value)  # fmt: skip
+    return {
+        Stage.CONSENT: "consent",
+        Stage.PROFILE: f"p{state.step}",
+        Stage.KNOCKOUT: f"k{state.step}",
+        Stage.QUESTIONS: f"q{state.step}",
+    }.get(state.stage, state.stage.value)
 
 
 def prompt(state: ScreeningState, catalog: Catalog) -> Ask | None:
@@ -148,9 +151,15 @@ def _start(
     wanted = catalog.flows.get(flow_id)
     if wanted is None or not wanted.open:
         return StepResult(state, _flow_picker(catalog, Say(replies.unknown_flow(flow_id))))
-    if state is not None and state.flow_id == flow_id and state.stage in {
-        Stage.COMPLETED, Stage.KNOCKED_OUT,
-    }:  # fmt: skip
+    if (
+        state is not None
+        and state.flow_id == flow_id
+        and state.stage
+        in {
+            Stage.COMPLETED,
+            Stage.KNOCKED_OUT,
+        }
+    ):
         return StepResult(state, (Say(replies.finished(state, wanted.title)),))
     fresh = ScreeningState(wanted.id, Stage.CONSENT, started_at=now, updated_at=now)
     said = _with_prompt(fresh, catalog, Say(replies.greeting(wanted)))
@@ -282,12 +291,17 @@ def _question(
     seconds = (now - (state.asked_at or now)).total_seconds()
     late = question.time_limit is not None and seconds > question.time_limit
     scored = ScoredAnswer(
-        bank=ref.bank, question=ref.question, raw=answer.raw,
-        points=0.0 if late else score(question, answer), max_points=question.max_points,
-        seconds=round(seconds, 3), late=late,
-    )  # fmt: skip
-    answered = replace(state, answers=(*state.answers, scored), step=state.step + 1,
-                       asked_at=now, updated_at=now)  # fmt: skip
+        bank=ref.bank,
+        question=ref.question,
+        raw=answer.raw,
+        points=0.0 if late else score(question, answer),
+        max_points=question.max_points,
+        seconds=round(seconds, 3),
+        late=late,
+    )
+    answered = replace(
+        state, answers=(*state.answers, scored), step=state.step + 1, asked_at=now, updated_at=now
+    )
     if answered.step < len(answered.plan):
         return StepResult(answered, _with_prompt(answered, catalog), answer=scored)
     card = scorecard(((s.bank, s.weight) for s in flow.sections), answered.answers)
@@ -322,8 +336,9 @@ def step(
     if isinstance(event, Started):
         return _start(state, event.flow_id, catalog, now, rng, seen)
     if isinstance(event, ChoicePicked) and event.prompt_key == FLOW_PICKER:
-        return _start(state, event.choice_ids[0] if event.choice_ids else None, catalog, now,
-                      rng, seen)  # fmt: skip
+        return _start(
+            state, event.choice_ids[0] if event.choice_ids else None, catalog, now, rng, seen
+        )
     if state is None or state.flow_id not in catalog.flows:
         return _without_screening(event, catalog)
     flow = catalog.flow(state.flow_id)

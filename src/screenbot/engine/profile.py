@@ -20,14 +20,31 @@ _SALARY = re.compile(
     r"m|mn|million|crore)?\s*(?P<cur2>[a-z.$]+)?(?:\s*(?:per|a|/)\s*month|\s*monthly)?$"
 )
 _MULTIPLIERS = {
-    "k": 1_000, "thousand": 1_000, "lakh": 100_000, "lakhs": 100_000, "lac": 100_000,
-    "lacs": 100_000, "m": 1_000_000, "mn": 1_000_000, "million": 1_000_000,
+    "k": 1_000,
+    "thousand": 1_000,
+    "lakh": 100_000,
+    "lakhs": 100_000,
+    "lac": 100_000,
+    "lacs": 100_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "million": 1_000_000,
     "crore": 10_000_000,
-}  # fmt: skip
+}
 _CURRENCIES = {
-    "pkr": "PKR", "rs": "PKR", "rs.": "PKR", "rupees": "PKR", "aed": "AED", "dhs": "AED",
-    "dh": "AED", "dirham": "AED", "dirhams": "AED", "usd": "USD", "$": "USD", "dollars": "USD",
-}  # fmt: skip
+    "pkr": "PKR",
+    "rs": "PKR",
+    "rs.": "PKR",
+    "rupees": "PKR",
+    "aed": "AED",
+    "dhs": "AED",
+    "dh": "AED",
+    "dirham": "AED",
+    "dirhams": "AED",
+    "usd": "USD",
+    "$": "USD",
+    "dollars": "USD",
+}
 _WORK_MODEL_LABELS = {
     WorkModel.ON_SITE: "On-site",
     WorkModel.HYBRID: "Hybrid",

@@ -1,0 +1,1 @@
+"""What screenbot remembers: candidates, screenings, answers, processed events and the outbox."""

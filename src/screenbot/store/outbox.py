@@ -1,0 +1,74 @@
+"""The outbox as a queue: what is still to send on a channel, and marking it sent or failed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from screenbot.engine.messages import Outbound, from_payload
+from screenbot.store.database import Database
+from screenbot.store.schema import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to send: where, what, and the id to mark once it is out."""
+
+    id: int
+    candidate_id: int
+    screening_id: int | None
+    address: str
+    message: Outbound
+
+
+class Outbox:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def pending(self, channel: str, limit: int = 500) -> list[Delivery]:
+        """Unsent messages in the order they were written: what a restart must still send."""
+        async with self.database.reading() as conn:
+            rows = await conn.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.candidate_id,
+                    OutboxMessage.screening_id,
+                    OutboxMessage.address,
+                    OutboxMessage.payload,
+                )
+                .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            return [
+                Delivery(r.id, r.candidate_id, r.screening_id, r.address, from_payload(r.payload))
+                for r in rows
+            ]
+
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+        if not ids:
+            return
+        async with self.database.transaction() as conn:
+            await conn.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
+            )
+
+    async def mark_failed(
+        self, delivery_id: int, error: str, *, give_up: bool, now: datetime
+    ) -> None:
+        """Count a failed attempt; giving up marks it done so it is never retried."""
+        async with self.database.transaction() as conn:
+            await conn.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == delivery_id)
+                .values(
+                    attempts=OutboxMessage.attempts + 1,
+                    last_error=error[:500],
+                    sent_at=now if give_up else None,
+                )
+            )
