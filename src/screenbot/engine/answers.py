@@ -35,7 +35,7 @@ _YES = {
     "jee",
     "1",
 }
-_NO = {"no", "n", "nope", "nah", "false", "not", "nahi", "nahin", "no thanks", "2"}
+_NO = {"no", "n", "nope", "nah", "false", "not", "nahi", "nahin", "no thanks"}
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 YES_NO_OPTIONS = (Option("yes", "Yes"), Option("no", "No"))
 

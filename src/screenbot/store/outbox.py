@@ -28,21 +28,26 @@ class Outbox:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def pending(self, channel: str, limit: int = 500) -> list[Delivery]:
+    async def pending(
+        self, channel: str, *, address: str | None = None, limit: int = 500
+    ) -> list[Delivery]:
         """Unsent messages in the order they were written: what a restart must still send."""
-        async with self.database.reading() as conn:
-            rows = await conn.execute(
-                select(
-                    OutboxMessage.id,
-                    OutboxMessage.candidate_id,
-                    OutboxMessage.screening_id,
-                    OutboxMessage.address,
-                    OutboxMessage.payload,
-                )
-                .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
-                .order_by(OutboxMessage.id)
-                .limit(limit)
+        query = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.candidate_id,
+                OutboxMessage.screening_id,
+                OutboxMessage.address,
+                OutboxMessage.payload,
             )
+            .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if address is not None:
+            query = query.where(OutboxMessage.address == address)
+        async with self.database.reading() as conn:
+            rows = await conn.execute(query)
             return [
                 Delivery(r.id, r.candidate_id, r.screening_id, r.address, from_payload(r.payload))
                 for r in rows

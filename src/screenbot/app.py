@@ -1,0 +1,41 @@
+"""The app factory: settings in, a wired set of parts out. Nothing here lives at module level."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from screenbot.content.catalog import Catalog, load_catalog
+from screenbot.errors import StoreError
+from screenbot.service import ScreeningService
+from screenbot.settings import Settings
+from screenbot.store.database import Database
+from screenbot.store.migrate import is_current, upgrade
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    catalog: Catalog
+    database: Database
+    service: ScreeningService
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncIterator[App]:
+    """Load content, open the database and build the service; close everything on exit.
+
+    SQLite databases are migrated automatically (one local file, one operator); PostgreSQL
+    refuses to start on an old schema, so production upgrades stay a deliberate step.
+    """
+    catalog = load_catalog(settings.banks_dir, settings.flows_dir)
+    database = Database(settings.database_url)
+    try:
+        if migrate if migrate is not None else database.sqlite:
+            await upgrade(database)
+        elif not await is_current(database):
+            raise StoreError("The database schema is out of date: run `screenbot db upgrade`.")
+        yield App(settings, catalog, database, ScreeningService(database, catalog))
+    finally:
+        await database.dispose()

@@ -1,0 +1,170 @@
+"""The `screenbot` command: run the bot, chat in the terminal, lint content, report results."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Coroutine
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from screenbot.app import open_app
+from screenbot.channels.console import ConsoleChat
+from screenbot.content.catalog import load
+from screenbot.content.models import Bank, Flow
+from screenbot.errors import ScreenbotError
+from screenbot.recruiting.report import results, to_csv, to_json
+from screenbot.settings import Settings
+from screenbot.store.database import Database
+from screenbot.store.migrate import upgrade
+from screenbot.store.repository import Repository
+
+T = TypeVar("T")
+
+app = typer.Typer(help="screenbot: first-round screening of backend candidates.",
+                  no_args_is_help=True, add_completion=False)  # fmt: skip
+banks_app = typer.Typer(help="Write and check question banks and flows.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+candidate_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True)
+app.add_typer(banks_app, name="banks")
+app.add_typer(db_app, name="db")
+app.add_typer(candidate_app, name="candidate")
+
+
+class ReportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except ScreenbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+async def _read_line() -> str | None:
+    line = await asyncio.to_thread(sys.stdin.readline)
+    return line.rstrip("\n") if line else None
+
+
+async def _chat(settings: Settings, flow: str | None, name: str) -> None:
+    async with open_app(settings) as parts:
+        if flow is None and len(parts.catalog.open_flows) == 1:
+            flow = parts.catalog.open_flows[0].id
+        await ConsoleChat(parts.service, name, _read_line, typer.echo).run(flow)
+
+
+@app.command()
+def chat(
+    flow: Annotated[str | None, typer.Option(help="Flow id to screen for.")] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Your name; the same name resumes.")
+    ] = None,
+) -> None:
+    """Take a screening in the terminal, as a candidate."""
+    _run(_chat(Settings(), flow, as_ or getpass.getuser()))
+
+
+@app.command()
+def run() -> None:
+    """Run the bot on every channel whose tokens are set; with none, chat in the terminal."""
+    settings = Settings()
+    if settings.telegram_enabled or settings.slack_enabled:
+        typer.echo("error: this build serves the terminal channel only; unset the platform "
+                   "tokens to chat here.", err=True)  # fmt: skip
+        raise typer.Exit(2)
+    typer.echo(
+        "No TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN is set, so this is a terminal chat.\n"
+        "Set them (see the README) to serve candidates on Telegram and Slack."
+    )
+    _run(_chat(settings, None, getpass.getuser()))
+
+
+@banks_app.command("lint")
+def banks_lint(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders.")] = None,
+) -> None:
+    """Check banks and flows; print every problem as FILE:LINE: message."""
+    settings = Settings()
+    targets = paths or [settings.banks_dir, settings.flows_dir]
+    missing = [p for p in targets if not p.exists()]
+    for path in missing:
+        typer.echo(f"{path}: no such file or folder", err=True)
+    catalog, problems = load([p for p in targets if p.exists()], fallback_banks=settings.banks_dir)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems or missing:
+        typer.echo(f"{len(problems) + len(missing)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {len(catalog.banks)} bank(s), {len(catalog.flows)} flow(s).")
+
+
+@banks_app.command("schema")
+def banks_schema(
+    out: Annotated[Path, typer.Option(help="Folder to write the schemas to.")] = Path("schemas"),
+) -> None:
+    """Write JSON Schemas for banks and flows, for editor autocompletion."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, model in (("bank", Bank), ("flow", Flow)):
+        path = out / f"{name}.schema.json"
+        path.write_text(json.dumps(model.model_json_schema(), indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {path}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+
+    async def go() -> None:
+        database = Database(Settings().database_url)
+        try:
+            await upgrade(database)
+        finally:
+            await database.dispose()
+
+    _run(go())
+    typer.echo("database is up to date.")
+
+
+@app.command()
+def report(
+    flow: Annotated[str, typer.Argument(help="Flow id.")],
+    format_: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.CSV,
+    output: Annotated[Path | None, typer.Option(help="File to write; default stdout.")] = None,
+) -> None:
+    """Export a flow's results: one row per candidate."""
+
+    async def go() -> str:
+        async with open_app(Settings()) as parts:
+            rows = await results(parts.database, parts.catalog.flow(flow))
+        return to_csv(rows) if format_ is ReportFormat.CSV else to_json(rows)
+
+    text = _run(go())
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@candidate_app.command("forget")
+def candidate_forget(candidate_id: Annotated[int, typer.Argument(help="Candidate id.")]) -> None:
+    """Erase a candidate's personal data and answers."""
+    from datetime import UTC, datetime
+
+    async def go() -> None:
+        async with open_app(Settings()) as parts, parts.database.transaction() as conn:
+            await Repository(conn).erase_candidate(candidate_id, datetime.now(UTC))
+
+    _run(go())
+    typer.echo(f"candidate {candidate_id} erased.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""What recruiters get out of screenings: reports, rankings and shortlists."""

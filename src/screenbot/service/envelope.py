@@ -1,0 +1,38 @@
+"""What adapters hand the service and get back: neutral, frozen, free of platform types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from screenbot.engine.events import InboundEvent
+from screenbot.store.outbox import Delivery
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is talking, on which channel, and where replies to them go."""
+
+    channel: str
+    external_id: str
+    address: str
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """An event from a platform; `key` is unique per platform event (e.g. Telegram update_id)."""
+
+    key: str
+    identity: Identity
+    event: InboundEvent
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The outcome of one event: the replies to send, or `duplicate` when it was seen before."""
+
+    duplicate: bool
+    screening_id: int | None
+    deliveries: tuple[Delivery, ...]
