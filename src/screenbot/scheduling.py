@@ -29,7 +29,14 @@ def timezone(name: str) -> ZoneInfo:
 def cron_trigger(expression: str, tz: str) -> CronTrigger:
     """A trigger for a five-field crontab expression in the given IANA time zone."""
     zone = timezone(tz)
+    fields = expression.split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+        raise ScheduleError(
+            f"bad cron schedule {expression!r}: write days of the week as names (MON-FRI); "
+            "numbers mean different days to different cron tools"
+        )
     try:
         return CronTrigger.from_crontab(expression, timezone=zone)
     except ValueError as exc:
-        raise ScheduleError(f"bad cron schedule {expression!r}: {exc}") from exc
+        hint = " (a range cannot wrap past SUN: write SUN,MON-THU)" if "range" in str(exc) else ""
+        raise ScheduleError(f"bad cron schedule {expression!r}: {exc}{hint}") from exc
