@@ -68,7 +68,10 @@ def parse(text: str, path: str) -> tuple[YamlDocument | None, list[ContentProble
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        return None, [ContentProblem(path, line, f"not valid YAML: {exc.problem or exc}")]
+        hint = ""
+        if "expected ',' or '}'" in str(exc.problem):
+            hint = " (inside {…}, put text containing ?, : or # in quotes)"
+        return None, [ContentProblem(path, line, f"not valid YAML: {exc.problem or exc}{hint}")]
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -16,8 +16,9 @@ from screenbot.engine.state import ProfileValue
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 _SALARY = re.compile(
-    r"^(?P<cur1>[a-z.$]+)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<mult>k|thousand|lakh|lakhs|lac|lacs|"
-    r"m|mn|million|crore)?\s*(?P<cur2>[a-z.$]+)?(?:\s*(?:per|a|/)\s*month|\s*monthly)?$"
+    r"^(?P<cur1>[a-z.$]+)?\s*(?P<num>\d+(?:\.\d+)?)\s*"
+    r"(?P<mult>thousand|lakhs|lakh|lacs|lac|million|mn|m|crore|k)?\s*"
+    r"(?P<cur2>[a-z.$]+)?(?:\s*(?:per|a|/)\s*month|\s*monthly)?$"
 )
 _MULTIPLIERS = {
     "k": 1_000,
