@@ -15,7 +15,7 @@ from screenbot.engine.events import (
     TextReceived,
     Unsupported,
 )
-from screenbot.engine.messages import Ask, Completed, Say
+from screenbot.engine.messages import Ask, Completed, Outbound, Say
 from screenbot.engine.state import Stage
 from tests.engine.conftest import PROFILE, Script, correct_reply
 
@@ -26,13 +26,14 @@ def to_questions(script: Script) -> None:
     for answer in PROFILE:
         script.say(answer)
     script.say("yes")
-    assert script.state is not None and script.state.stage is Stage.QUESTIONS
+    assert script.state is not None
+    assert script.state.stage is Stage.QUESTIONS
 
 
 def test_perfect_candidate_completes_with_full_score_and_is_never_told_it(mini: Catalog) -> None:
     script = Script(mini)
     to_questions(script)
-    said = []
+    said: list[Outbound] = []
     while script.state is not None and script.state.stage is Stage.QUESTIONS:
         said += script.send(correct_reply(script.current))
     assert script.state is not None
@@ -42,9 +43,11 @@ def test_perfect_candidate_completes_with_full_score_and_is_never_told_it(mini: 
     assert len(script.state.answers) == 6
     final = said[-1]
     assert isinstance(final, Completed)
-    assert "Ayesha" in final.text and "We will call you." in final.text
+    assert "Ayesha" in final.text
+    assert "We will call you." in final.text
     for message in said:
-        assert "correct" not in message.text.lower() and "score" not in message.text.lower()
+        assert "correct" not in message.text.lower()
+        assert "score" not in message.text.lower()
 
 
 def test_wrong_answers_fail_the_pass_mark(mini: Catalog) -> None:
@@ -77,7 +80,8 @@ def test_declining_consent_stores_nothing_and_ends(mini: Catalog) -> None:
     script = Script(mini)
     script.send(Started("mini"))
     said = script.pick("no")
-    assert script.state is not None and script.state.stage is Stage.DECLINED
+    assert script.state is not None
+    assert script.state.stage is Stage.DECLINED
     assert "nothing has been stored" in said[0].text
     assert script.state.profile == ()
 
@@ -89,8 +93,10 @@ def test_failing_a_knockout_ends_politely(mini: Catalog) -> None:
     for answer in PROFILE:
         script.say(answer)
     said = script.say("no")
-    assert script.state is not None and script.state.stage is Stage.KNOCKED_OUT
-    assert said == (Say(said[0].text),) and "can't take your application further" in said[0].text
+    assert script.state is not None
+    assert script.state.stage is Stage.KNOCKED_OUT
+    assert said == (Say(said[0].text),)
+    assert "can't take your application further" in said[0].text
 
 
 def test_back_reopens_the_previous_profile_answer(mini: Catalog) -> None:
@@ -99,9 +105,11 @@ def test_back_reopens_the_previous_profile_answer(mini: Catalog) -> None:
     script.say("yes")
     script.say("Ayesha Khan")
     said = script.send(CommandIssued(Command.BACK))
-    assert script.state is not None and script.state.step == 0
+    assert script.state is not None
+    assert script.state.step == 0
     assert "full_name" not in script.state.profile_dict
-    assert isinstance(said[-1], Ask) and said[-1].text == "What is your full name?"
+    assert isinstance(said[-1], Ask)
+    assert said[-1].text == "What is your full name?"
     script.say("Ayesha K.")
     assert script.state.profile_dict["full_name"] == "Ayesha K."
 
@@ -134,8 +142,10 @@ def test_status_says_how_many_questions_are_left(mini: Catalog) -> None:
     to_questions(script)
     script.send(correct_reply(script.current))
     said = script.send(CommandIssued(Command.STATUS))
-    assert "question 2 of 6" in said[0].text and "5 to go" in said[0].text
-    assert isinstance(said[-1], Ask) and said[-1].prompt_key == "q1"
+    assert "question 2 of 6" in said[0].text
+    assert "5 to go" in said[0].text
+    assert isinstance(said[-1], Ask)
+    assert said[-1].prompt_key == "q1"
 
 
 def test_an_old_button_changes_nothing(mini: Catalog) -> None:
@@ -163,7 +173,8 @@ def test_oversized_text_is_refused_with_a_hint(mini: Catalog) -> None:
     before = script.state
     said = script.say("x" * 5000)
     assert script.state is before
-    assert "5,000 characters" in said[0].text and "200" in said[0].text
+    assert "5,000 characters" in said[0].text
+    assert "200" in said[0].text
 
 
 def test_a_sticker_gets_an_explanation_and_the_question_again(mini: Catalog) -> None:
@@ -173,16 +184,19 @@ def test_a_sticker_gets_an_explanation_and_the_question_again(mini: Catalog) -> 
     said = script.send(Unsupported("sticker"))
     assert script.state is before
     assert "sticker" in said[0].text
-    assert isinstance(said[1], Ask) and said[1].prompt_key == "consent"
+    assert isinstance(said[1], Ask)
+    assert said[1].prompt_key == "consent"
 
 
 def test_cancel_asks_then_withdraws(mini: Catalog) -> None:
     script = Script(mini)
     script.send(Started("mini"))
     said = script.send(CommandIssued(Command.CANCEL))
-    assert isinstance(said[-1], Ask) and said[-1].prompt_key == "confirm-withdraw"
+    assert isinstance(said[-1], Ask)
+    assert said[-1].prompt_key == "confirm-withdraw"
     script.pick("yes")
-    assert script.state is not None and script.state.stage is Stage.WITHDRAWN
+    assert script.state is not None
+    assert script.state.stage is Stage.WITHDRAWN
 
 
 def test_cancel_then_no_carries_on_where_it_was(mini: Catalog) -> None:
@@ -190,17 +204,21 @@ def test_cancel_then_no_carries_on_where_it_was(mini: Catalog) -> None:
     to_questions(script)
     script.send(CommandIssued(Command.CANCEL))
     said = script.say("no")
-    assert script.state is not None and script.state.stage is Stage.QUESTIONS
-    assert isinstance(said[-1], Ask) and said[-1].prompt_key == "q0"
+    assert script.state is not None
+    assert script.state.stage is Stage.QUESTIONS
+    assert isinstance(said[-1], Ask)
+    assert said[-1].prompt_key == "q0"
 
 
 def test_delete_my_data_needs_confirmation(mini: Catalog) -> None:
     script = Script(mini)
     to_questions(script)
     script.send(CommandIssued(Command.DELETE_MY_DATA))
-    assert script.last is not None and not script.last.erase
+    assert script.last is not None
+    assert not script.last.erase
     script.pick("yes")
-    assert script.last is not None and script.last.erase
+    assert script.last is not None
+    assert script.last.erase
     assert script.state is None
 
 
@@ -209,7 +227,8 @@ def test_an_untouched_screening_expires(mini: Catalog) -> None:
     to_questions(script)
     script.now += timedelta(days=8)
     said = script.say("anything")
-    assert script.state is not None and script.state.stage is Stage.EXPIRED
+    assert script.state is not None
+    assert script.state.stage is Stage.EXPIRED
     assert "expired" in said[0].text
 
 
@@ -229,7 +248,8 @@ def test_time_taken_is_recorded_from_event_times(mini: Catalog) -> None:
     script = Script(mini, pace=12.5)
     to_questions(script)
     script.send(correct_reply(script.current))
-    assert script.state is not None and script.state.answers[0].seconds == 12.5
+    assert script.state is not None
+    assert script.state.answers[0].seconds == 12.5
 
 
 def test_start_without_flow_lists_only_open_flows(mini: Catalog) -> None:
@@ -252,8 +272,10 @@ def test_the_flow_picker_starts_the_picked_flow(mini: Catalog) -> None:
     script = Script(mini)
     script.send(Started(None))
     script.send(ChoicePicked("flows", ("mini",)))
-    assert script.state is not None and script.state.flow_id == "mini"
-    assert script.last is not None and script.last.fresh
+    assert script.state is not None
+    assert script.state.flow_id == "mini"
+    assert script.last is not None
+    assert script.last.fresh
 
 
 def test_starting_again_resumes_and_completed_is_not_retaken(mini: Catalog) -> None:
@@ -261,12 +283,14 @@ def test_starting_again_resumes_and_completed_is_not_retaken(mini: Catalog) -> N
     to_questions(script)
     said = script.send(Started("mini"))
     assert said[0] == Say("Welcome back! Let's pick up where you left off.")
-    assert script.last is not None and not script.last.fresh
+    assert script.last is not None
+    assert not script.last.fresh
     while script.state is not None and script.state.stage is Stage.QUESTIONS:
         script.send(correct_reply(script.current))
     said = script.send(Started("mini"))
     assert "completed the screening" in said[0].text
-    assert script.state is not None and script.state.stage is Stage.COMPLETED
+    assert script.state is not None
+    assert script.state.stage is Stage.COMPLETED
 
 
 @pytest.mark.parametrize("text", ["haan", "Yes!", "ji", "y", "I agree"])
@@ -274,4 +298,5 @@ def test_consent_understands_many_ways_of_saying_yes(mini: Catalog, text: str) -
     script = Script(mini)
     script.send(Started("mini"))
     script.send(TextReceived(text))
-    assert script.state is not None and script.state.stage is Stage.PROFILE
+    assert script.state is not None
+    assert script.state.stage is Stage.PROFILE

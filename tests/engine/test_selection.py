@@ -51,4 +51,5 @@ def test_a_bank_nearly_used_up_reuses_as_few_as_possible(mini: Catalog) -> None:
     bank = mini.banks["basics"]
     seen = frozenset(QuestionRef("basics", q.id) for q in bank.questions[:4])
     plan = draw(flow, mini, random.Random(1), seen=seen)
-    assert len(plan) == 6 and len(set(plan)) == 6
+    assert len(plan) == 6
+    assert len(set(plan)) == 6
