@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -65,6 +67,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _run_aside(coro: Coroutine[Any, Any, None]) -> None:
+    """Run set-up on its own loop in a thread: session fixtures may be first asked for by an
+    async test, whose loop is already running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coro).result()
+
+
 async def _create_pg_database(name: str) -> None:
     conn = await asyncpg.connect(PG_DSN, timeout=5)
     try:
@@ -86,16 +95,16 @@ async def _drop_pg_database(name: str) -> None:
 def pg_url() -> Iterator[str]:
     name = f"screenbot_test_{os.getpid()}"
     try:
-        asyncio.run(_create_pg_database(name))
+        _run_aside(_create_pg_database(name))
     except (OSError, asyncpg.PostgresError) as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL must be reachable in CI: {exc}")
         pytest.skip(f"PostgreSQL is not reachable: {exc}")
     base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
-    asyncio.run(_migrate(url))
+    _run_aside(_migrate(url))
     yield url
-    asyncio.run(_drop_pg_database(name))
+    _run_aside(_drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

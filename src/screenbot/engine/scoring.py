@@ -22,7 +22,7 @@ from screenbot.content.models import (
 from screenbot.engine.answers import Answer
 from screenbot.engine.state import ScoredAnswer
 
-_NON_WORD = re.compile(r"[^\w+#]+")
+_NON_WORD = re.compile(r"[^a-z0-9+#]+")
 
 
 def _stem(token: str) -> str:

@@ -1,0 +1,185 @@
+"""The service on SQLite and PostgreSQL: one transaction per turn, dedupe, locking, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, func, select
+
+from screenbot.content.catalog import Catalog
+from screenbot.engine.events import Command, CommandIssued, Started, TextReceived
+from screenbot.engine.messages import Ask, Completed
+from screenbot.engine.state import Stage
+from screenbot.service import ScreeningService
+from screenbot.store.database import Database
+from screenbot.store.schema import Answer, Base, Candidate, OutboxMessage, Screening
+from tests.conftest import Clock
+from tests.service.conftest import Person
+
+
+async def count(database: Database, column: object) -> int:
+    async with database.reading() as conn:
+        return int((await conn.execute(select(func.count(column)))).scalar_one())  # type: ignore[call-overload]  # any column
+
+
+async def test_a_finished_screening_is_stored_with_its_content_versions(
+    service: ScreeningService, catalog: Catalog, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions()
+    await person.answer_all(catalog)
+    flow = catalog.flow("backend-karachi")
+    async with service.database.reading() as conn:
+        screening = (await conn.execute(select(Screening))).one()
+        answers = (await conn.execute(select(Answer).order_by(Answer.position))).all()
+    assert screening.stage == "completed"
+    assert screening.score == 1.0
+    assert screening.passed is True
+    assert screening.flow_version == flow.version
+    assert screening.bank_versions == catalog.bank_versions(flow)
+    assert [a.position for a in answers] == list(range(10))
+    assert {a.bank_version for a in answers if a.bank_id == "docker"} == {
+        catalog.banks["docker"].version
+    }
+    assert all(a.seconds == 7.0 for a in answers)
+
+
+async def test_the_same_event_twice_changes_nothing(
+    service: ScreeningService, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions()
+    before = await person.state()
+    first = await person.send(TextReceived("1"), key="telegram:update:42")
+    outbox = await count(service.database, OutboxMessage.id)
+    again = await person.send(TextReceived("1"), key="telegram:update:42")
+    assert not first.duplicate
+    assert again.duplicate
+    assert again.deliveries == ()
+    assert await count(service.database, OutboxMessage.id) == outbox
+    assert await count(service.database, Answer.id) == 1
+    assert (await person.state()).step == before.step + 1
+
+
+async def test_concurrent_events_for_one_candidate_never_interleave(
+    service: ScreeningService, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions()
+    replies = ["1", "2", "1", "yes", "3", "1", "2", "no"]
+    turns = await asyncio.gather(
+        *(service.handle(person.inbound(TextReceived(r))) for r in replies)
+    )
+    assert not any(t.duplicate for t in turns)
+    assert all(t.deliveries for t in turns)
+    async with service.database.reading() as conn:
+        positions = list(
+            (await conn.execute(select(Answer.position).order_by(Answer.position))).scalars()
+        )
+    assert positions
+    assert positions == list(range(len(positions)))
+    assert (await person.state()).step == len(positions)
+
+
+async def test_many_candidates_at_once_each_keep_their_own_screening(
+    service: ScreeningService, catalog: Catalog, clock: Clock
+) -> None:
+    people = [Person(service, clock, name=f"c{i}") for i in range(8)]
+    await asyncio.gather(*(p.reach_questions() for p in people))
+    await asyncio.gather(*(p.answer_all(catalog) for p in people))
+    for person in people:
+        state = await person.state()
+        assert state.stage is Stage.COMPLETED
+        assert state.score == 1.0
+    assert await count(service.database, Answer.id) == 80
+
+
+async def test_replies_not_sent_before_a_crash_are_sent_after_restart(
+    database: Database, catalog: Catalog, clock: Clock
+) -> None:
+    before_crash = ScreeningService(database, catalog, clock=clock)
+    person = Person(before_crash, clock)
+    turn = await before_crash.handle(person.inbound(Started("backend-karachi")))
+    restarted = ScreeningService(database, catalog, clock=clock)
+    pending = await restarted.outbox.pending("console")
+    assert [d.message for d in pending] == [d.message for d in turn.deliveries]
+    assert isinstance(pending[-1].message, Ask)
+    assert pending[-1].message.prompt_key == "consent"
+    await restarted.delivered(pending)
+    assert await restarted.outbox.pending("console") == []
+
+
+async def test_a_restarted_service_resumes_the_same_question(
+    database: Database, catalog: Catalog, clock: Clock
+) -> None:
+    first = Person(ScreeningService(database, catalog, clock=clock), clock)
+    await first.reach_questions()
+    await first.say("1")
+    asked = await first.current_question(catalog)
+    again = Person(ScreeningService(database, catalog, clock=clock), clock)
+    turn = await again.send(Started("backend-karachi"))
+    last = turn.deliveries[-1].message
+    assert isinstance(last, Ask)
+    assert last.prompt_key == "q1"
+    assert asked.text in last.text
+
+
+async def test_delete_my_data_erases_profile_and_answers(
+    service: ScreeningService, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions()
+    await person.say("1")
+    await person.send(CommandIssued(Command.DELETE_MY_DATA))
+    turn = await person.say("yes")
+    assert "erased" in turn.deliveries[0].message.text
+    assert await count(service.database, Screening.id) == 0
+    assert await count(service.database, Answer.id) == 0
+    async with service.database.reading() as conn:
+        candidate = (await conn.execute(select(Candidate))).one()
+    assert candidate.display_name is None
+    assert candidate.erased_at is not None
+    assert await person.stored() is None
+
+
+async def test_a_fresh_attempt_never_repeats_a_question_already_answered(
+    service: ScreeningService, catalog: Catalog, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions()
+    first_plan = (await person.state()).plan
+    await person.say("1")
+    await person.say("1")
+    await person.send(CommandIssued(Command.CANCEL))
+    await person.say("yes")
+    assert (await person.state()).stage is Stage.WITHDRAWN
+    await person.reach_questions()
+    second_plan = (await person.state()).plan
+    assert not set(first_plan[:2]) & set(second_plan)
+    assert await count(service.database, Screening.id) == 2
+
+
+async def test_completion_message_is_the_last_thing_sent(
+    service: ScreeningService, catalog: Catalog, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions()
+    await person.answer_all(catalog)
+    async with service.database.reading() as conn:
+        last = (
+            await conn.execute(select(OutboxMessage.payload).order_by(OutboxMessage.id.desc()))
+        ).first()
+    assert last is not None
+    assert last.payload["kind"] == "completed"
+    assert isinstance(Completed(last.payload["text"]), Completed)
+    assert "Ayesha" in last.payload["text"]
+
+
+async def test_migrations_build_exactly_the_schema_the_models_describe(database: Database) -> None:
+    def diff(conn: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+    async with database.reading() as conn:
+        assert await conn.run_sync(diff) == []
