@@ -7,6 +7,7 @@ import asyncio
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from screenbot.content.catalog import Catalog
 from screenbot.engine.events import Command, CommandIssued, Started, TextReceived
@@ -19,9 +20,9 @@ from tests.conftest import Clock
 from tests.service.conftest import Person
 
 
-async def count(database: Database, column: object) -> int:
+async def count(database: Database, column: InstrumentedAttribute[int]) -> int:
     async with database.reading() as conn:
-        return int((await conn.execute(select(func.count(column)))).scalar_one())  # type: ignore[call-overload]  # any column
+        return int((await conn.execute(select(func.count(column)))).scalar_one())
 
 
 async def test_a_finished_screening_is_stored_with_its_content_versions(
