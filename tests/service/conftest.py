@@ -61,6 +61,9 @@ class Person:
         while (await self.state()).stage is Stage.KNOCKOUT:
             await self.say("yes")
 
+    async def answer_one(self, catalog: Catalog) -> Turn:
+        return await self.send(correct_reply(await self.current_question(catalog)))
+
     async def answer_all(self, catalog: Catalog) -> None:
         while (await self.state()).stage is Stage.QUESTIONS:
             await self.send(correct_reply(await self.current_question(catalog)))

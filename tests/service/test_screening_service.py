@@ -17,6 +17,7 @@ from screenbot.service import ScreeningService
 from screenbot.store.database import Database
 from screenbot.store.schema import Answer, Base, Candidate, OutboxMessage, Screening
 from tests.conftest import Clock
+from tests.engine.conftest import correct_reply
 from tests.service.conftest import Person
 
 
@@ -48,14 +49,15 @@ async def test_a_finished_screening_is_stored_with_its_content_versions(
 
 
 async def test_the_same_event_twice_changes_nothing(
-    service: ScreeningService, clock: Clock
+    service: ScreeningService, catalog: Catalog, clock: Clock
 ) -> None:
     person = Person(service, clock)
     await person.reach_questions()
     before = await person.state()
-    first = await person.send(TextReceived("1"), key="telegram:update:42")
+    reply = correct_reply(await person.current_question(catalog))
+    first = await person.send(reply, key="telegram:update:42")
     outbox = await count(service.database, OutboxMessage.id)
-    again = await person.send(TextReceived("1"), key="telegram:update:42")
+    again = await person.send(reply, key="telegram:update:42")
     assert not first.duplicate
     assert again.duplicate
     assert again.deliveries == ()
@@ -117,7 +119,7 @@ async def test_a_restarted_service_resumes_the_same_question(
 ) -> None:
     first = Person(ScreeningService(database, catalog, clock=clock), clock)
     await first.reach_questions()
-    await first.say("1")
+    await first.answer_one(catalog)
     asked = await first.current_question(catalog)
     again = Person(ScreeningService(database, catalog, clock=clock), clock)
     turn = await again.send(Started("backend-karachi"))
@@ -128,11 +130,11 @@ async def test_a_restarted_service_resumes_the_same_question(
 
 
 async def test_delete_my_data_erases_profile_and_answers(
-    service: ScreeningService, clock: Clock
+    service: ScreeningService, catalog: Catalog, clock: Clock
 ) -> None:
     person = Person(service, clock)
     await person.reach_questions()
-    await person.say("1")
+    await person.answer_one(catalog)
     await person.send(CommandIssued(Command.DELETE_MY_DATA))
     turn = await person.say("yes")
     assert "erased" in turn.deliveries[0].message.text
@@ -151,8 +153,8 @@ async def test_a_fresh_attempt_never_repeats_a_question_already_answered(
     person = Person(service, clock)
     await person.reach_questions()
     first_plan = (await person.state()).plan
-    await person.say("1")
-    await person.say("1")
+    await person.answer_one(catalog)
+    await person.answer_one(catalog)
     await person.send(CommandIssued(Command.CANCEL))
     await person.say("yes")
     assert (await person.state()).stage is Stage.WITHDRAWN

@@ -16,26 +16,14 @@ from screenbot.content.models import (
 from screenbot.engine.events import ChoicePicked, TextReceived
 from screenbot.engine.messages import Option
 from screenbot.engine.profile import Invalid
+from screenbot.engine.replies import YES_OR_NO
 
-_YES = {
-    "yes",
-    "y",
-    "yeah",
-    "yep",
-    "sure",
-    "ok",
-    "okay",
-    "true",
-    "i agree",
-    "agree",
-    "haan",
-    "han",
-    "ji",
-    "ji haan",
-    "jee",
-    "1",
-}
-_NO = {"no", "n", "nope", "nah", "false", "not", "nahi", "nahin", "no thanks"}
+# What people type for yes and no, in English, Roman Urdu and Urdu script.
+_YES = frozenset({"yes", "y", "yeah", "yep", "sure", "ok", "okay", "true", "agree", "i agree",
+                  "haan", "han", "ji", "jee", "ji haan", "ہاں", "جی", "جی ہاں"})  # fmt: skip
+_NO = frozenset(
+    {"no", "n", "nope", "nah", "false", "nahi", "nahin", "no thanks", "نہیں", "جی نہیں"}
+)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 YES_NO_OPTIONS = (Option("yes", "Yes"), Option("no", "No"))
 
@@ -99,7 +87,7 @@ def read_answer(question: Question, reply: TextReceived | ChoicePicked) -> Answe
     if isinstance(question, YesNoQuestion):
         flag = read_yes_no(reply)
         if flag is None:
-            return Invalid("Please answer yes or no.")
+            return Invalid(YES_OR_NO)
         return Answer(raw="yes" if flag else "no", flag=flag)
     if isinstance(reply, ChoicePicked):
         return Invalid("Please type your answer.")

@@ -206,7 +206,7 @@ def _confirm(state: ScreeningState, reply: Reply, catalog: Catalog, now: datetim
         return StepResult(state, _with_prompt(state, catalog, Say(replies.CLOSED_QUESTION)))
     agreed = read_yes_no(reply)
     if agreed is None:
-        return StepResult(state, _with_prompt(state, catalog))
+        return StepResult(state, _with_prompt(state, catalog, Say(replies.YES_OR_NO)))
     if state.pending is Pending.DELETE:
         if agreed:
             return StepResult(None, (Say(replies.ERASED),), erase=True)
@@ -229,7 +229,7 @@ def _consent(
 ) -> StepResult:
     agreed = read_yes_no(reply)
     if agreed is None:
-        return StepResult(state, _with_prompt(state, catalog))
+        return StepResult(state, _with_prompt(state, catalog, Say(replies.YES_OR_NO)))
     if not agreed:
         return StepResult(_move(state, Trigger.DECLINE, now), (Say(replies.DECLINED),))
     moved = _settle(_move(state, Trigger.AGREE, now), catalog, now, rng, seen)
@@ -266,7 +266,7 @@ def _knockout(
     flow = catalog.flow(state.flow_id)
     said_yes = read_yes_no(reply)
     if said_yes is None:
-        return StepResult(state, _with_prompt(state, catalog, Say("Please answer yes or no.")))
+        return StepResult(state, _with_prompt(state, catalog, Say(replies.YES_OR_NO)))
     if said_yes is not flow.knockout[state.step].expect:
         out = _move(state, Trigger.KNOCKOUT_FAILED, now)
         return StepResult(out, (Say(replies.knocked_out(flow)),))

@@ -16,6 +16,7 @@ HELP = (
     "/delete_my_data — erase your profile and answers\n"
     "/help — this message"
 )
+YES_OR_NO = "Please answer yes or no."
 CLOSED_QUESTION = "That question is closed, so I've left your answers as they were."
 NOTHING_TO_UNDO = "There's nothing earlier to change here."
 NO_BACK_IN_QUESTIONS = (
