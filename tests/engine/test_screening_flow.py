@@ -300,3 +300,37 @@ def test_consent_understands_many_ways_of_saying_yes(mini: Catalog, text: str) -
     script.send(TextReceived(text))
     assert script.state is not None
     assert script.state.stage is Stage.PROFILE
+
+
+def _without(catalog: Catalog, question_ids: set[str]) -> Catalog:
+    bank = catalog.banks["basics"]
+    kept = tuple(q for q in bank.questions if q.id not in question_ids)
+    edited = bank.model_copy(update={"questions": kept})
+    return Catalog(banks={**catalog.banks, "basics": edited}, flows=catalog.flows)
+
+
+def test_a_question_deleted_from_its_bank_mid_screening_is_skipped(mini: Catalog) -> None:
+    script = Script(mini)
+    to_questions(script)
+    assert script.state is not None
+    removed = script.state.plan[0].question
+    script.catalog = _without(mini, {removed})
+    said = script.send(CommandIssued(Command.STATUS))
+    assert script.state is not None
+    assert script.state.stage is Stage.QUESTIONS
+    assert removed not in {ref.question for ref in script.state.plan}
+    assert "of 5" in said[0].text
+
+
+def test_deleting_every_remaining_question_completes_the_screening(mini: Catalog) -> None:
+    script = Script(mini)
+    to_questions(script)
+    script.send(correct_reply(script.current))
+    assert script.state is not None
+    rest = {ref.question for ref in script.state.plan[1:]}
+    script.catalog = _without(mini, rest)
+    said = script.say("anything")
+    assert script.state is not None
+    assert script.state.stage is Stage.COMPLETED
+    assert isinstance(said[0], Completed)
+    assert script.state.score == 1.0

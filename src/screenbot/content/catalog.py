@@ -63,11 +63,24 @@ def _validate(doc: YamlDocument, model: type[M]) -> tuple[M | None, list[Content
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
-        return None, [doc.problem(*_describe(e)) for e in exc.errors()]
+        errors = exc.errors()
+    # A list whose item failed is also "too short" to pydantic; the item's own error says it all.
+    inner = [tuple(e["loc"]) for e in errors]
+    kept = [
+        e
+        for e in errors
+        if e["type"] != "too_short"
+        or not any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in inner)
+    ]
+    return None, [doc.problem(*_describe(e)) for e in kept]
+
+
+_FLOW_KEYS = {"sections", "pass_score", "profile", "knockout", "shortlist"}
 
 
 def _is_bank(data: dict[str, Any]) -> bool:
-    return "questions" in data
+    """Banks hold questions; a file with neither questions nor flow keys is a broken bank."""
+    return "questions" in data or not _FLOW_KEYS & data.keys()
 
 
 def _read(paths: Iterable[Path]) -> tuple[list[YamlDocument], list[ContentProblem]]:
@@ -92,25 +105,53 @@ def _yaml_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _check_flow(doc: YamlDocument, flow: Flow, banks: Mapping[str, Bank]) -> list[ContentProblem]:
+def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _repeats(doc: YamlDocument, where: tuple[str | int, ...], items: Any, key: str, what: str
+             ) -> list[ContentProblem]:  # fmt: skip
+    seen: set[str] = set()
     problems = []
-    for i, section in enumerate(flow.sections):
-        bank = banks.get(section.bank)
+    for i, item in _items(items, key):
+        item_id = item.get("id")
+        if isinstance(item_id, str) and item_id in seen:
+            problems.append(
+                doc.problem((*where, key, i, "id"), f"{what} id {item_id!r} is used twice")
+            )
+        seen.add(str(item_id))
+    return problems
+
+
+def _check_bank(doc: YamlDocument) -> list[ContentProblem]:
+    """Checks on the raw data, so they run even when other parts of the file fail validation."""
+    problems = _repeats(doc, (), doc.data, "questions", "question")
+    for i, question in _items(doc.data, "questions"):
+        problems += _repeats(doc, ("questions", i), question, "choices", "choice")
+    return problems
+
+
+def _check_flow(doc: YamlDocument, banks: Mapping[str, Bank]) -> list[ContentProblem]:
+    """Cross-file checks on the raw data, so one bad field never hides the rest."""
+    problems = []
+    for i, section in _items(doc.data, "sections"):
+        bank = banks.get(str(section.get("bank")))
+        pick = section.get("pick")
         if bank is None:
-            problems.append(
-                doc.problem(("sections", i, "bank"), f"no bank called {section.bank!r}")
-            )
-        elif section.pick > len(bank.questions):
-            problems.append(
-                doc.problem(
-                    ("sections", i, "pick"),
-                    f"pick {section.pick} is more than the {len(bank.questions)} questions "
-                    f"in bank {bank.id!r}",
-                )
-            )
-    if flow.shortlist is not None:
+            missing = f"no bank called {section.get('bank')!r}"
+            problems.append(doc.problem(("sections", i, "bank"), missing))
+        elif isinstance(pick, int) and pick > len(bank.questions):
+            problems.append(doc.problem(
+                ("sections", i, "pick"),
+                f"pick {pick} is more than the {len(bank.questions)} questions in bank {bank.id!r}",
+            ))  # fmt: skip
+    shortlist = doc.data.get("shortlist")
+    if isinstance(shortlist, dict) and isinstance(shortlist.get("schedule"), str):
         try:
-            cron_trigger(flow.shortlist.schedule, flow.shortlist.timezone)
+            cron_trigger(shortlist["schedule"], str(shortlist.get("timezone", "UTC")))
         except ScheduleError as exc:
             key = "timezone" if "time zone" in str(exc) else "schedule"
             problems.append(doc.problem(("shortlist", key), str(exc)))
@@ -141,10 +182,20 @@ def load(
     paths: Iterable[Path], fallback_banks: Path | None = None
 ) -> tuple[Catalog, list[ContentProblem]]:
     """Load banks and flows from files or folders; flows may use banks from `fallback_banks`."""
-    files = [f for p in paths for f in _yaml_files(p)]
+    files = list({f.resolve(): f for p in paths for f in _yaml_files(p)}.values())
     docs, problems = _read(files)
     bank_docs = [d for d in docs if _is_bank(d.data)]
-    banks = _index(bank_docs, Bank, problems)
+    repeated = set()
+    for doc in bank_docs:
+        found = _check_bank(doc)
+        problems.extend(found)
+        if found:
+            repeated.add(doc.path)
+    banks = {
+        bank_id: pair
+        for bank_id, pair in _index(bank_docs, Bank, problems).items()
+        if pair[0].path not in repeated
+    }
     if fallback_banks is not None and fallback_banks.is_dir():
         given = {Path(f).resolve() for f in files}
         extra = [f for f in _yaml_files(fallback_banks) if f.resolve() not in given]
@@ -152,9 +203,10 @@ def load(
         for doc_id, pair in _index([d for d in extra_docs if _is_bank(d.data)], Bank, []).items():
             banks.setdefault(doc_id, pair)
     bank_models = {bank_id: bank for bank_id, (_, bank) in banks.items()}
-    flows = _index([d for d in docs if not _is_bank(d.data)], Flow, problems)
-    for doc, flow in flows.values():
-        problems.extend(_check_flow(doc, flow, bank_models))
+    flow_docs = [d for d in docs if not _is_bank(d.data)]
+    for doc in flow_docs:
+        problems.extend(_check_flow(doc, bank_models))
+    flows = _index(flow_docs, Flow, problems)
     catalog = Catalog(
         banks=MappingProxyType(bank_models),
         flows=MappingProxyType({flow_id: flow for flow_id, (_, flow) in flows.items()}),

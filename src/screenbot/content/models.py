@@ -54,15 +54,6 @@ class _ChoiceQuestion(_QuestionBase):
     def correct_ids(self) -> frozenset[str]:
         return frozenset(c.id for c in self.choices if c.correct)
 
-    @field_validator("choices")
-    @classmethod
-    def _unique_choice_ids(cls, choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
-        seen = [c.id for c in choices]
-        dupes = sorted({c for c in seen if seen.count(c) > 1})
-        if dupes:
-            raise ValueError(f"choice ids must be unique, repeated: {', '.join(dupes)}")
-        return choices
-
 
 class SingleChoiceQuestion(_ChoiceQuestion):
     type: Literal["single_choice"]
@@ -165,16 +156,6 @@ class Bank(Strict):
     title: str = Field(min_length=1)
     description: str | None = None
     questions: tuple[Question, ...] = Field(min_length=1)
-
-    @field_validator("questions")
-    @classmethod
-    def _unique_question_ids(cls, questions: tuple[Question, ...]) -> tuple[Question, ...]:
-        seen: set[str] = set()
-        for q in questions:
-            if q.id in seen:
-                raise ValueError(f"question id {q.id!r} is used twice")
-            seen.add(q.id)
-        return questions
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:

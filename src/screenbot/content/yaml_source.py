@@ -21,19 +21,24 @@ class YamlDocument:
     root: Node
 
     def line_of(self, loc: Sequence[str | int]) -> int:
-        """The 1-based line of the value at `loc`; parts not found (union tags) are skipped."""
+        """The 1-based line of `loc`: a key's own line when the location ends on a key.
+
+        Parts not found (pydantic's union tags, missing keys) are skipped.
+        """
         node = self.root
+        line = int(node.start_mark.line)
         for part in loc:
             if isinstance(node, MappingNode):
                 for key, value in node.value:
                     if isinstance(key, ScalarNode) and key.value == str(part):
-                        node = value
+                        node, line = value, int(key.start_mark.line)
                         break
             elif (
                 isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value)
             ):
                 node = node.value[part]
-        return int(node.start_mark.line) + 1
+                line = int(node.start_mark.line)
+        return line + 1
 
     def problem(self, loc: Sequence[str | int], message: str) -> ContentProblem:
         return ContentProblem(self.path, self.line_of(loc), message)
@@ -56,6 +61,24 @@ def _duplicate_keys(node: Node, path: str) -> list[ContentProblem]:
     return problems
 
 
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str) -> ContentProblem:
+    """Where YAML gave up, plus where the construct it was reading began, with a likely fix."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    message = f"not valid YAML: {exc.problem or exc}"
+    start = exc.context_mark
+    if start is not None and start.line + 1 != line:
+        message += f" ({exc.context} on line {start.line + 1})"
+    if "expected ',' or '}'" in str(exc.problem) and start is not None:
+        opened = text.splitlines()[start.line][start.column :]
+        message += (
+            " (inside {…}, put text containing ?, : or # in quotes)"
+            if "}" in opened
+            else f" (the {{ on line {start.line + 1} is never closed)"
+        )
+    return ContentProblem(path, line, message)
+
+
 def parse(text: str, path: str) -> tuple[YamlDocument | None, list[ContentProblem]]:
     """Parse one YAML document; syntax errors and repeated keys come back as problems."""
     loader = yaml.SafeLoader(text)
@@ -66,12 +89,7 @@ def parse(text: str, path: str) -> tuple[YamlDocument | None, list[ContentProble
         problems = _duplicate_keys(root, path)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        hint = ""
-        if "expected ',' or '}'" in str(exc.problem):
-            hint = " (inside {…}, put text containing ?, : or # in quotes)"
-        return None, [ContentProblem(path, line, f"not valid YAML: {exc.problem or exc}{hint}")]
+        return None, [_syntax_problem(exc, text, path)]
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -304,16 +304,37 @@ def _question(
     )
     if answered.step < len(answered.plan):
         return StepResult(answered, _with_prompt(answered, catalog), answer=scored)
-    card = scorecard(((s.bank, s.weight) for s in flow.sections), answered.answers)
+    return _finish(answered, flow, now, scored)
+
+
+def _finish(
+    state: ScreeningState, flow: Flow, now: datetime, answer: ScoredAnswer | None = None
+) -> StepResult:
+    card = scorecard(((s.bank, s.weight) for s in flow.sections), state.answers)
     done = replace(
-        _move(answered, Trigger.ALL_ANSWERED, now),
+        _move(state, Trigger.ALL_ANSWERED, now),
         asked_at=None,
         score=card.total,
         section_scores=card.sections,
         passed=card.total >= flow.pass_score,
     )
     name = str(done.profile_dict.get("full_name", "")).split(" ")[0] or None
-    return StepResult(done, (Completed(replies.completed(flow, name)),), answer=scored)
+    return StepResult(done, (Completed(replies.completed(flow, name)),), answer=answer)
+
+
+def _drop_removed_questions(state: ScreeningState, catalog: Catalog) -> ScreeningState:
+    """Questions an admin removed from a bank since the draw are skipped, never asked."""
+    if state.stage is not Stage.QUESTIONS:
+        return state
+    banks = catalog.banks
+    rest = tuple(
+        ref
+        for ref in state.plan[state.step :]
+        if ref.bank in banks and any(q.id == ref.question for q in banks[ref.bank].questions)
+    )
+    if len(rest) == len(state.plan) - state.step:
+        return state
+    return replace(state, plan=state.plan[: state.step] + rest)
 
 
 _STAGES = {
@@ -333,6 +354,10 @@ def step(
     seen: Set[QuestionRef] = frozenset(),
 ) -> StepResult:
     """Decide one turn. `seen` lists questions the candidate met in earlier screenings."""
+    if state is not None and state.flow_id in catalog.flows:
+        state = _drop_removed_questions(state, catalog)
+        if state.stage is Stage.QUESTIONS and state.step >= len(state.plan):
+            return _finish(state, catalog.flow(state.flow_id), now)
     if isinstance(event, Started):
         return _start(state, event.flow_id, catalog, now, rng, seen)
     if isinstance(event, ChoicePicked) and event.prompt_key == FLOW_PICKER:
