@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -163,7 +164,7 @@ class Bank(Strict):
                 return q
         raise KeyError(question_id)
 
-    @property
+    @cached_property
     def version(self) -> str:
         return content_hash(self)
 
@@ -243,7 +244,7 @@ class Flow(Strict):
             raise ValueError("each bank may appear in one section only")
         return sections
 
-    @property
+    @cached_property
     def version(self) -> str:
         return content_hash(self)
 

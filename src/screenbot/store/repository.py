@@ -39,23 +39,25 @@ class Repository:
         self, channel: str, external_id: str, address: str, name: str | None, now: datetime
     ) -> int:
         """Find or create the candidate and hold their row lock until the transaction ends."""
-        await self.conn.execute(
-            _insert(self.conn, Candidate)
-            .values(
-                channel=channel,
-                external_id=external_id,
-                address=address,
-                display_name=name,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        )
         query = select(Candidate.id, Candidate.address).where(
             Candidate.channel == channel, Candidate.external_id == external_id
         )
         if self._for_update:
             query = query.with_for_update()
-        row = (await self.conn.execute(query)).one()
+        row = (await self.conn.execute(query)).one_or_none()
+        if row is None:  # first contact: create, then lock whichever row won a race
+            await self.conn.execute(
+                _insert(self.conn, Candidate)
+                .values(
+                    channel=channel,
+                    external_id=external_id,
+                    address=address,
+                    display_name=name,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            )
+            row = (await self.conn.execute(query)).one()
         if row.address != address:
             await self.conn.execute(
                 update(Candidate).where(Candidate.id == row.id).values(address=address)
