@@ -10,10 +10,10 @@ import pytest
 
 from screenbot.content.catalog import Catalog, load_catalog
 from screenbot.content.models import MultiChoiceQuestion, Question, SingleChoiceQuestion
-from screenbot.engine.events import ChoicePicked, InboundEvent, TextReceived
+from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
 from screenbot.engine.machine import StepResult, prompt_key, step
 from screenbot.engine.messages import Outbound
-from screenbot.engine.state import QuestionRef, ScreeningState
+from screenbot.engine.state import QuestionRef, ScreeningState, Stage
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -21,6 +21,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 @pytest.fixture(scope="session")
 def mini() -> Catalog:
     return load_catalog(FIXTURES / "banks", FIXTURES / "flows")
+
+
+PROFILE = ["Ayesha Khan", "ayesha@example.com", "4", "Karachi", "250k", "hybrid"]
 
 
 class Script:
@@ -50,14 +53,21 @@ class Script:
         assert self.state is not None
         return self.send(ChoicePicked(prompt_key(self.state), ids))
 
+    def reach_questions(self, flow: str = "mini") -> None:
+        """Consent, the standard profile and a yes to the knockout: the questions begin."""
+        self.send(Started(flow))
+        self.say("yes")
+        for answer in PROFILE:
+            self.say(answer)
+        self.say("yes")
+        assert self.state is not None
+        assert self.state.stage is Stage.QUESTIONS
+
     @property
     def current(self) -> Question:
         assert self.state is not None
         ref = self.state.plan[self.state.step]
         return self.catalog.banks[ref.bank].question(ref.question)
-
-
-PROFILE = ["Ayesha Khan", "ayesha@example.com", "4", "Karachi", "250k", "hybrid"]
 
 
 def correct_reply(question: Question) -> InboundEvent:

@@ -20,19 +20,9 @@ from screenbot.engine.state import Stage
 from tests.engine.conftest import PROFILE, Script, correct_reply
 
 
-def to_questions(script: Script) -> None:
-    script.send(Started("mini"))
-    script.say("yes")
-    for answer in PROFILE:
-        script.say(answer)
-    script.say("yes")
-    assert script.state is not None
-    assert script.state.stage is Stage.QUESTIONS
-
-
 def test_perfect_candidate_completes_with_full_score_and_is_never_told_it(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     said: list[Outbound] = []
     while script.state is not None and script.state.stage is Stage.QUESTIONS:
         said += script.send(correct_reply(script.current))
@@ -52,7 +42,7 @@ def test_perfect_candidate_completes_with_full_score_and_is_never_told_it(mini: 
 
 def test_wrong_answers_fail_the_pass_mark(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     while script.state is not None and script.state.stage is Stage.QUESTIONS:
         question = script.current
         wrong = {"single_choice": "3", "multi_choice": "3", "numeric": "1", "yes_no": "yes"}
@@ -64,7 +54,7 @@ def test_wrong_answers_fail_the_pass_mark(mini: Catalog) -> None:
 
 def test_profile_values_are_stored_parsed(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     assert script.state is not None
     assert script.state.profile_dict == {
         "full_name": "Ayesha Khan",
@@ -130,7 +120,7 @@ def test_back_from_knockout_returns_to_the_last_profile_field(mini: Catalog) -> 
 
 def test_back_is_refused_once_questions_start(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     before = script.state
     said = script.send(CommandIssued(Command.BACK))
     assert script.state is before
@@ -139,7 +129,7 @@ def test_back_is_refused_once_questions_start(mini: Catalog) -> None:
 
 def test_status_says_how_many_questions_are_left(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     script.send(correct_reply(script.current))
     said = script.send(CommandIssued(Command.STATUS))
     assert "question 2 of 6" in said[0].text
@@ -150,7 +140,7 @@ def test_status_says_how_many_questions_are_left(mini: Catalog) -> None:
 
 def test_an_old_button_changes_nothing(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     script.send(correct_reply(script.current))
     before = script.state
     said = script.send(ChoicePicked("q0", ("b",)))
@@ -160,7 +150,7 @@ def test_an_old_button_changes_nothing(mini: Catalog) -> None:
 
 def test_forged_choice_id_is_reasked_not_scored(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     before = script.state
     said = script.pick("zz")
     assert script.state is before
@@ -201,7 +191,7 @@ def test_cancel_asks_then_withdraws(mini: Catalog) -> None:
 
 def test_cancel_then_no_carries_on_where_it_was(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     script.send(CommandIssued(Command.CANCEL))
     said = script.say("no")
     assert script.state is not None
@@ -212,7 +202,7 @@ def test_cancel_then_no_carries_on_where_it_was(mini: Catalog) -> None:
 
 def test_delete_my_data_needs_confirmation(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     script.send(CommandIssued(Command.DELETE_MY_DATA))
     assert script.last is not None
     assert not script.last.erase
@@ -224,7 +214,7 @@ def test_delete_my_data_needs_confirmation(mini: Catalog) -> None:
 
 def test_an_untouched_screening_expires(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     script.now += timedelta(days=8)
     said = script.say("anything")
     assert script.state is not None
@@ -234,7 +224,7 @@ def test_an_untouched_screening_expires(mini: Catalog) -> None:
 
 def test_a_late_answer_scores_nothing(mini: Catalog) -> None:
     script = Script(mini, pace=5)
-    to_questions(script)
+    script.reach_questions()
     while script.current.id != "yes-or-no":
         script.send(correct_reply(script.current))
     script.pace = 61
@@ -246,7 +236,7 @@ def test_a_late_answer_scores_nothing(mini: Catalog) -> None:
 
 def test_time_taken_is_recorded_from_event_times(mini: Catalog) -> None:
     script = Script(mini, pace=12.5)
-    to_questions(script)
+    script.reach_questions()
     script.send(correct_reply(script.current))
     assert script.state is not None
     assert script.state.answers[0].seconds == 12.5
@@ -280,7 +270,7 @@ def test_the_flow_picker_starts_the_picked_flow(mini: Catalog) -> None:
 
 def test_starting_again_resumes_and_completed_is_not_retaken(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     said = script.send(Started("mini"))
     assert said[0] == Say("Welcome back! Let's pick up where you left off.")
     assert script.last is not None
@@ -311,7 +301,7 @@ def _without(catalog: Catalog, question_ids: set[str]) -> Catalog:
 
 def test_a_question_deleted_from_its_bank_mid_screening_is_skipped(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     assert script.state is not None
     removed = script.state.plan[0].question
     script.catalog = _without(mini, {removed})
@@ -324,7 +314,7 @@ def test_a_question_deleted_from_its_bank_mid_screening_is_skipped(mini: Catalog
 
 def test_deleting_every_remaining_question_completes_the_screening(mini: Catalog) -> None:
     script = Script(mini)
-    to_questions(script)
+    script.reach_questions()
     script.send(correct_reply(script.current))
     assert script.state is not None
     rest = {ref.question for ref in script.state.plan[1:]}

@@ -14,7 +14,7 @@ from screenbot.engine.messages import Ask, Completed, Option, Say, from_payload,
 from screenbot.engine.state import ScreeningState, Stage
 from screenbot.engine.transitions import TRANSITIONS, Trigger, next_stage
 from screenbot.errors import IllegalTransitionError
-from tests.engine.conftest import PROFILE, Script
+from tests.engine.conftest import Script
 
 
 def test_every_active_stage_can_be_withdrawn_or_expire() -> None:
@@ -31,11 +31,7 @@ def test_finished_stages_have_no_way_out() -> None:
 
 def test_state_round_trips_through_json(mini: Catalog) -> None:
     script = Script(mini)
-    script.send(Started("mini"))
-    script.say("yes")
-    for answer in PROFILE:
-        script.say(answer)
-    script.say("yes")
+    script.reach_questions()
     script.say("2")
     assert script.state is not None
     assert ScreeningState.from_json(script.state.to_json()) == script.state
