@@ -15,10 +15,14 @@ would. One "durable turn" is
 so every figure below includes two commits per turn.
 
 How to read the figures, per backend (SQLite on a fresh temporary file; PostgreSQL on a fresh
-database made on 127.0.0.1:5432 and dropped afterwards, skipped with a note when unreachable):
+database made through postgres@127.0.0.1:5432/test, or $SCREENBOT_TEST_PG as for the tests, and
+dropped afterwards, skipped with a note when unreachable). Both are opened as the app opens
+them, `Database(url)` with default pool settings, and migrated with `migrate.upgrade`:
 
 - durable turns per second: throughput of the whole process (one event loop, one core for
-  Python). The target printed next to it applies to SQLite: >= 1,000 turns/s.
+  Python). The target printed next to it applies to SQLite: >= 1,000 turns/s. On SQLite each
+  transaction, Python work included, runs under `Database`'s single write lock, so this figure
+  does not grow with --concurrency there; on PostgreSQL it does until the loop is saturated.
 - p50 / p99 turn latency: wall time of one durable turn as a candidate sees it, INCLUDING the
   wait for SQLite's single-writer lock or a pooled PostgreSQL connection. With C candidates in
   flight, p50 is roughly C / throughput: it measures queueing more than the work itself.
@@ -30,8 +34,9 @@ database made on 127.0.0.1:5432 and dropped afterwards, skipped with a note when
   RSS and the size of the Python objects still alive: tracemalloc, started just after the
   catalog is loaded (so engine, pool and statement caches count), read after a gc. The service
   keeps state in the database, so both ratios should be close to 1.0x and the growth per extra
-  half-finished screening a few bytes at most (dict and free-list resizing); a figure that
-  grows with K means something holds per-candidate state in the process. (tracemalloc slows
+  half-finished screening near zero (a few hundred bytes either way is caches and free lists
+  settling, more so for a small K); kilobytes per screening that stay as K grows mean
+  something holds per-candidate state in the process. (tracemalloc slows
   the children down several times; their timing is not reported.)
 
 A small warm-up (not counted) runs first on each backend. Nothing here asserts on timing: it
@@ -472,6 +477,10 @@ def mib(size: float) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
+def kib(size: float) -> str:
+    return f"{size / 2**10:,.0f} KiB"
+
+
 def report_throughput(backend: str, result: Throughput) -> None:
     rate = result.per_second
     if backend == "sqlite":
@@ -504,8 +513,8 @@ def report_memory(label: str, points: list[MemoryPoint] | str) -> None:
     extra = large.screenings - small.screenings
     growth = (large.python_current - small.python_current) / extra
     rows = [
-        (f"K = {small.screenings:,}", mib(small.peak_rss), mib(small.python_current)),
-        (f"10 x K = {large.screenings:,}", mib(large.peak_rss), mib(large.python_current)),
+        (f"K = {small.screenings:,}", mib(small.peak_rss), kib(small.python_current)),
+        (f"10 x K = {large.screenings:,}", mib(large.peak_rss), kib(large.python_current)),
         (
             "ratio",
             f"{large.peak_rss / small.peak_rss:.2f}x",
@@ -570,9 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     k = args.memory_k
     in_flight = min(args.concurrency, k)
     print(
-        f"\nMemory with screenings left half-finished ({half_of_the_questions(bundled_catalog())}"
-        f" questions answered), {in_flight} candidates in flight; one child process per backend,"
-        " run side by side"
+        "\nMemory with K, then 10 x K screenings left half-finished (half the questions answered),"
+        f"\n{in_flight} candidates in flight; one child process per backend, side by side"
     )
     print(f"  {'':12}{'half-finished':>16}  {'peak RSS':>12}  {'Python objects':>14}")
     children = {b: start_memory_probe(b, k, in_flight) for b in reachable}
