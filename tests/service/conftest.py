@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+from sqlalchemy import select
+
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Question
 from screenbot.engine.events import InboundEvent, Started, TextReceived
 from screenbot.engine.state import ScreeningState, Stage
 from screenbot.service import Identity, Inbound, ScreeningService, Turn
 from screenbot.store.repository import Repository, StoredScreening
+from screenbot.store.schema import Candidate
 from tests.conftest import Clock
 from tests.engine.conftest import correct_reply
 
@@ -36,12 +39,20 @@ class Person:
         return await self.send(TextReceived(text))
 
     async def stored(self) -> StoredScreening | None:
-        async with self.service.database.transaction() as conn:
-            repo = Repository(conn)
-            cid = await repo.lock_candidate(
-                "console", self.identity.external_id, self.identity.address, None, self.clock()
-            )
-            return await repo.latest_screening(cid)
+        """The candidate's latest screening, read straight from the database."""
+        async with self.service.database.reading() as conn:
+            candidate_id = (
+                await conn.execute(
+                    select(Candidate.id).where(
+                        Candidate.channel == self.identity.channel,
+                        Candidate.external_id == self.identity.external_id,
+                    )
+                )
+            ).scalar_one_or_none()
+            if candidate_id is None:
+                return None
+            mine = (await Repository(conn).screenings_of([candidate_id])).get(candidate_id, [])
+        return max(mine, key=lambda s: (s.state.updated_at, s.id), default=None)
 
     async def state(self) -> ScreeningState:
         stored = await self.stored()

@@ -1,25 +1,29 @@
-"""`ScreeningService.handle`: dedupe, load, decide, and persist in ONE transaction.
+"""`ScreeningService`: every channel's way in. Turns are queued and committed in groups.
 
-The answer, the new state and the replies (in the outbox) commit together, so a crash after the
-commit re-sends replies instead of losing them, and a crash before it leaves nothing half-done.
+Each inbound event is deduplicated, decided by the engine, and its answer, new state and replies
+(the outbox) are written in the same transaction. Events that arrive while a transaction runs
+wait and share the next one (group commit): one commit per batch instead of one per message.
+A batch that fails is retried one event at a time, so a bad event fails only its own caller.
 """
 
 from __future__ import annotations
 
-import random
+import asyncio
+import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from screenbot.content.catalog import Catalog
-from screenbot.engine.events import ChoicePicked, Started
-from screenbot.engine.machine import FLOW_PICKER, step
-from screenbot.engine.messages import to_payload
-from screenbot.engine.state import ScreeningState
 from screenbot.service.envelope import Inbound, Turn
+from screenbot.service.turns import run_turns
 from screenbot.store.database import Database
 from screenbot.store.outbox import Delivery, Outbox
 from screenbot.store.repository import Repository
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 256
 
 
 def _utcnow() -> datetime:
@@ -30,21 +34,17 @@ def _new_seed() -> int:
     return secrets.randbits(62)
 
 
-def _flow_asked_for(inbound: Inbound) -> str | None:
-    event = inbound.event
-    if isinstance(event, Started):
-        return event.flow_id
-    if isinstance(event, ChoicePicked) and event.prompt_key == FLOW_PICKER and event.choice_ids:
-        return event.choice_ids[0]
-    return None
+@dataclass
+class _Job:
+    """A queued turn, or replies to mark sent; its future settles once the batch commits."""
 
-
-def _plan_pending(state: ScreeningState | None) -> bool:
-    return state is None or (state.stage.active and not state.plan)
+    future: asyncio.Future[Turn | None]
+    inbound: Inbound | None = None
+    sent: Sequence[int] = field(default_factory=tuple)
 
 
 class ScreeningService:
-    """Serves every channel; holds no per-candidate state between calls."""
+    """Serves every channel; keeps no candidate state between calls, only work in flight."""
 
     def __init__(
         self,
@@ -59,48 +59,61 @@ class ScreeningService:
         self.outbox = Outbox(database)
         self._seeds = seeds
         self._clock = clock
+        self._queue: list[_Job] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     async def handle(self, inbound: Inbound) -> Turn:
-        who = inbound.identity
+        """Decide one event and store its outcome; `Turn.duplicate` if it was handled before."""
+        turn = await self._submit(inbound=inbound)
+        assert turn is not None
+        return turn
+
+    async def delivered(self, deliveries: Sequence[Delivery]) -> None:
+        """Mark replies as sent, so a restart does not send them again."""
+        if deliveries:
+            await self._submit(sent=[d.id for d in deliveries])
+
+    async def _submit(
+        self, *, inbound: Inbound | None = None, sent: Sequence[int] = ()
+    ) -> Turn | None:
+        job = _Job(asyncio.get_running_loop().create_future(), inbound, sent)
+        self._queue.append(job)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await job.future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                await self._commit(batch)
+            except Exception as exc:  # handed to each waiting caller below
+                if len(batch) == 1:
+                    _settle(batch[0], exc)
+                    continue
+                log.warning("a batch of %d turns failed; retrying them one by one", len(batch))
+                for job in batch:
+                    try:
+                        await self._commit([job])
+                    except Exception as single:  # the caller gets it
+                        _settle(job, single)
+
+    async def _commit(self, batch: list[_Job]) -> None:
+        inbounds = [j.inbound for j in batch if j.inbound is not None]
+        sent = [i for j in batch for i in j.sent]
         async with self.database.transaction() as conn:
             repo = Repository(conn)
-            candidate_id = await repo.lock_candidate(
-                who.channel, who.external_id, who.address, who.display_name, inbound.at
-            )
-            if not await repo.claim_event(inbound.key, candidate_id, inbound.at):
-                return Turn(duplicate=True, screening_id=None, deliveries=())
-            stored = await repo.latest_screening(candidate_id, _flow_asked_for(inbound))
-            state = stored.state if stored else None
-            seed = stored.seed if stored else self._seeds()
-            seen = await repo.seen_questions(candidate_id) if _plan_pending(state) else frozenset()
-            result = step(state, inbound.event, self.catalog, inbound.at, random.Random(seed), seen)
+            await repo.mark_sent(sent, self._clock())
+            turns = await run_turns(repo, self.catalog, inbounds, self._seeds, self._clock())
+        results = iter(turns)
+        for job in batch:
+            _settle(job, next(results) if job.inbound is not None else None)
 
-            screening_id = stored.id if stored else None
-            if result.erase:
-                await repo.erase_candidate(candidate_id, inbound.at)
-                screening_id = None
-            elif result.fresh and result.state is not None:
-                flow = self.catalog.flow(result.state.flow_id)
-                screening_id = await repo.insert_screening(
-                    candidate_id, result.state, self._seeds(), flow.version,
-                    self.catalog.bank_versions(flow),
-                )  # fmt: skip
-            elif stored is not None and result.state is not None and result.state != state:
-                await repo.save_state(stored.id, result.state)
-            if result.answer is not None and screening_id is not None and state is not None:
-                version = self.catalog.banks[result.answer.bank].version
-                await repo.add_answer(
-                    screening_id, len(state.answers), result.answer, version, inbound.at
-                )
-            payloads = [to_payload(m) for m in result.outbound]
-            ids = await repo.add_outbox(
-                candidate_id, screening_id, who.channel, who.address, payloads, inbound.at
-            )
-        deliveries = tuple(
-            Delivery(i, candidate_id, screening_id, who.address, m)
-            for i, m in zip(ids, result.outbound, strict=True)
-        )
-        return Turn(duplicate=False, screening_id=screening_id, deliveries=deliveries)
 
-    async def delivered(self, deliveries: tuple[Delivery, ...] | list[Delivery]) -> None:
-        await self.outbox.mark_sent([d.id for d in deliveries], self._clock())
+def _settle(job: _Job, outcome: Turn | BaseException | None) -> None:
+    if job.future.done():  # the caller stopped waiting
+        return
+    if isinstance(outcome, BaseException):
+        job.future.set_exception(outcome)
+    else:
+        job.future.set_result(outcome)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from screenbot.engine.messages import Outbound, from_payload
 from screenbot.store.database import Database
@@ -52,28 +50,3 @@ class Outbox:
                 Delivery(r.id, r.candidate_id, r.screening_id, r.address, from_payload(r.payload))
                 for r in rows
             ]
-
-    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
-        if not ids:
-            return
-        async with self.database.transaction() as conn:
-            await conn.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
-            )
-
-    async def mark_failed(
-        self, delivery_id: int, error: str, *, give_up: bool, now: datetime
-    ) -> None:
-        """Count a failed attempt; giving up marks it done so it is never retried."""
-        async with self.database.transaction() as conn:
-            await conn.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == delivery_id)
-                .values(
-                    attempts=OutboxMessage.attempts + 1,
-                    last_error=error[:500],
-                    sent_at=now if give_up else None,
-                )
-            )

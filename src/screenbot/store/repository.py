@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
+from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessage, Screening
 
 
@@ -20,6 +20,42 @@ class StoredScreening:
     id: int
     seed: int
     state: ScreeningState
+
+
+@dataclass(frozen=True)
+class Person:
+    """A platform identity as the store keys it, with where replies go."""
+
+    channel: str
+    external_id: str
+    address: str
+    name: str | None
+
+
+_SAVE_STATE = (
+    update(Screening)
+    .where(Screening.id == bindparam("b_id"))
+    .values(
+        stage=bindparam("b_stage"),
+        state=bindparam("b_state"),
+        updated_at=bindparam("b_updated_at"),
+        completed_at=bindparam("b_completed_at"),
+        score=bindparam("b_score"),
+        passed=bindparam("b_passed"),
+    )
+)
+
+
+def _state_row(screening_id: int, state: ScreeningState) -> dict[str, Any]:
+    return {
+        "b_id": screening_id,
+        "b_stage": state.stage.value,
+        "b_state": state.to_json(),
+        "b_updated_at": state.updated_at,
+        "b_completed_at": state.updated_at if state.score is not None else None,
+        "b_score": state.score,
+        "b_passed": state.passed,
+    }
 
 
 def _insert(conn: AsyncConnection, table: Any) -> Any:
@@ -34,66 +70,6 @@ class Repository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self._for_update = conn.dialect.name == "postgresql"
-
-    async def lock_candidate(
-        self, channel: str, external_id: str, address: str, name: str | None, now: datetime
-    ) -> int:
-        """Find or create the candidate and hold their row lock until the transaction ends."""
-        query = select(Candidate.id, Candidate.address).where(
-            Candidate.channel == channel, Candidate.external_id == external_id
-        )
-        if self._for_update:
-            query = query.with_for_update()
-        row = (await self.conn.execute(query)).one_or_none()
-        if row is None:  # first contact: create, then lock whichever row won a race
-            await self.conn.execute(
-                _insert(self.conn, Candidate)
-                .values(
-                    channel=channel,
-                    external_id=external_id,
-                    address=address,
-                    display_name=name,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            )
-            row = (await self.conn.execute(query)).one()
-        if row.address != address:
-            await self.conn.execute(
-                update(Candidate).where(Candidate.id == row.id).values(address=address)
-            )
-        return int(row.id)
-
-    async def claim_event(self, key: str, candidate_id: int, now: datetime) -> bool:
-        """Record an inbound event key; False when that key was handled before."""
-        result = await self.conn.execute(
-            _insert(self.conn, InboundEvent)
-            .values(key=key, candidate_id=candidate_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        return bool(result.rowcount)
-
-    async def latest_screening(
-        self, candidate_id: int, flow_id: str | None = None
-    ) -> StoredScreening | None:
-        query = select(Screening.id, Screening.seed, Screening.state).where(
-            Screening.candidate_id == candidate_id
-        )
-        if flow_id is not None:
-            query = query.where(Screening.flow_id == flow_id)
-        query = query.order_by(Screening.updated_at.desc(), Screening.id.desc()).limit(1)
-        row = (await self.conn.execute(query)).one_or_none()
-        if row is None:
-            return None
-        return StoredScreening(row.id, row.seed, ScreeningState.from_json(row.state))
-
-    async def seen_questions(self, candidate_id: int) -> frozenset[QuestionRef]:
-        rows = await self.conn.execute(
-            select(Answer.bank_id, Answer.question_id)
-            .join(Screening, Screening.id == Answer.screening_id)
-            .where(Screening.candidate_id == candidate_id)
-        )
-        return frozenset(QuestionRef(r.bank_id, r.question_id) for r in rows)
 
     async def insert_screening(
         self,
@@ -120,75 +96,92 @@ class Repository:
         )
         return int(result.scalar_one())
 
-    async def save_state(self, screening_id: int, state: ScreeningState) -> None:
-        completed = state.updated_at if state.score is not None else None
-        await self.conn.execute(
-            update(Screening)
-            .where(Screening.id == screening_id)
-            .values(
-                stage=state.stage.value,
-                state=state.to_json(),
-                updated_at=state.updated_at,
-                completed_at=completed,
-                score=state.score,
-                passed=state.passed,
+    async def lock_people(self, people: Sequence[Person], now: datetime) -> dict[Person, int]:
+        """Find or create many candidates at once and hold their row locks, in id order."""
+        wanted = {(p.channel, p.external_id): p for p in people}
+        key = tuple_(Candidate.channel, Candidate.external_id)
+        query = select(Candidate.id, Candidate.channel, Candidate.external_id, Candidate.address)
+        query = query.where(key.in_(list(wanted))).order_by(Candidate.id)
+        if self._for_update:
+            query = query.with_for_update()
+        rows = {(r.channel, r.external_id): r for r in await self.conn.execute(query)}
+        missing = [p for k, p in wanted.items() if k not in rows]
+        if missing:
+            await self.conn.execute(
+                _insert(self.conn, Candidate).on_conflict_do_nothing(
+                    index_elements=["channel", "external_id"]
+                ),
+                [
+                    {"channel": p.channel, "external_id": p.external_id, "address": p.address,
+                     "display_name": p.name, "created_at": now}
+                    for p in missing
+                ],
+            )  # fmt: skip
+            again = query.where(key.in_([(p.channel, p.external_id) for p in missing]))
+            rows |= {(r.channel, r.external_id): r for r in await self.conn.execute(again)}
+        moved = [(rows[k].id, p.address) for k, p in wanted.items() if rows[k].address != p.address]
+        for candidate_id, address in moved:
+            await self.conn.execute(
+                update(Candidate).where(Candidate.id == candidate_id).values(address=address)
+            )
+        return {p: int(rows[(p.channel, p.external_id)].id) for p in people}
+
+    async def known_events(self, keys: Sequence[str]) -> set[str]:
+        rows = await self.conn.execute(select(InboundEvent.key).where(InboundEvent.key.in_(keys)))
+        return set(rows.scalars())
+
+    async def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> None:
+        if events:
+            rows = [{"key": k, "candidate_id": c, "received_at": now} for k, c in events]
+            await self.conn.execute(_insert(self.conn, InboundEvent), rows)
+
+    async def screenings_of(self, candidate_ids: Sequence[int]) -> dict[int, list[StoredScreening]]:
+        rows = await self.conn.execute(
+            select(Screening.id, Screening.candidate_id, Screening.seed, Screening.state).where(
+                Screening.candidate_id.in_(candidate_ids)
             )
         )
+        found: dict[int, list[StoredScreening]] = {}
+        for r in rows:
+            stored = StoredScreening(r.id, r.seed, ScreeningState.from_json(r.state))
+            found.setdefault(r.candidate_id, []).append(stored)
+        return found
 
-    async def add_answer(
-        self,
-        screening_id: int,
-        position: int,
-        answer: ScoredAnswer,
-        bank_version: str,
-        now: datetime,
-    ) -> None:
-        await self.conn.execute(
-            _insert(self.conn, Answer).values(
-                screening_id=screening_id,
-                position=position,
-                bank_id=answer.bank,
-                bank_version=bank_version,
-                question_id=answer.question,
-                raw_answer=answer.raw,
-                points=answer.points,
-                max_points=answer.max_points,
-                seconds=answer.seconds,
-                late=answer.late,
-                answered_at=now,
-            )
+    async def seen_by(self, candidate_ids: Sequence[int]) -> dict[int, frozenset[QuestionRef]]:
+        rows = await self.conn.execute(
+            select(Screening.candidate_id, Answer.bank_id, Answer.question_id)
+            .join(Screening, Screening.id == Answer.screening_id)
+            .where(Screening.candidate_id.in_(candidate_ids))
         )
+        seen: dict[int, set[QuestionRef]] = {}
+        for r in rows:
+            seen.setdefault(r.candidate_id, set()).add(QuestionRef(r.bank_id, r.question_id))
+        return {c: frozenset(refs) for c, refs in seen.items()}
 
-    async def add_outbox(
-        self,
-        candidate_id: int,
-        screening_id: int | None,
-        channel: str,
-        address: str,
-        payloads: Sequence[dict[str, Any]],
-        now: datetime,
-    ) -> list[int]:
-        if not payloads:
+    async def save_states(self, states: Sequence[tuple[int, ScreeningState]]) -> None:
+        if states:
+            await self.conn.execute(_SAVE_STATE, [_state_row(i, s) for i, s in states])
+
+    async def add_answers(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.conn.execute(_insert(self.conn, Answer), list(rows))
+
+    async def add_outbox_rows(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert replies in order and return their ids in the same order."""
+        if not rows:
             return []
-        rows = [
-            {
-                "candidate_id": candidate_id,
-                "screening_id": screening_id,
-                "channel": channel,
-                "address": address,
-                "payload": p,
-                "created_at": now,
-                "attempts": 0,
-            }
-            for p in payloads
-        ]
-        result = await self.conn.execute(
-            _insert(self.conn, OutboxMessage).returning(
-                OutboxMessage.id, sort_by_parameter_order=True
-            ),
-            rows,
+        statement = _insert(self.conn, OutboxMessage).returning(
+            OutboxMessage.id, sort_by_parameter_order=True
         )
-        return [int(i) for i in result.scalars()]
+        return [int(i) for i in (await self.conn.execute(statement, list(rows))).scalars()]
+
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+        if ids:
+            await self.conn.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
+            )
 
     async def erase_candidate(self, candidate_id: int, now: datetime) -> None:
         """Forget a person: their screenings, answers and unsent replies go; the id stays."""
@@ -208,6 +201,3 @@ class Repository:
             .where(Candidate.id == candidate_id)
             .values(display_name=None, erased_at=now)
         )
-
-    async def count_screenings(self) -> int:
-        return int((await self.conn.execute(select(func.count(Screening.id)))).scalar_one())

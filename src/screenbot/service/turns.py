@@ -1,0 +1,147 @@
+"""Many candidates' turns decided and written in one transaction, with set-based statements.
+
+One transaction per turn would cost a dozen database round trips each; here a whole batch shares
+them. Turns of the same candidate in one batch are decided in arrival order, each seeing the
+state the previous one left.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from screenbot.content.catalog import Catalog
+from screenbot.engine.events import ChoicePicked, Started
+from screenbot.engine.machine import FLOW_PICKER, StepResult, step
+from screenbot.engine.messages import to_payload
+from screenbot.engine.state import ScreeningState
+from screenbot.service.envelope import Inbound, Turn
+from screenbot.store.outbox import Delivery
+from screenbot.store.repository import Person, Repository, StoredScreening
+
+DUPLICATE = Turn(duplicate=True, screening_id=None, deliveries=())
+
+
+def flow_asked_for(inbound: Inbound) -> str | None:
+    event = inbound.event
+    if isinstance(event, Started):
+        return event.flow_id
+    if isinstance(event, ChoicePicked) and event.prompt_key == FLOW_PICKER and event.choice_ids:
+        return event.choice_ids[0]
+    return None
+
+
+def _latest(screenings: list[StoredScreening], flow_id: str | None) -> StoredScreening | None:
+    mine = [s for s in screenings if flow_id is None or s.state.flow_id == flow_id]
+    return max(mine, key=lambda s: (s.state.updated_at, s.id), default=None)
+
+
+def person(inbound: Inbound) -> Person:
+    who = inbound.identity
+    return Person(who.channel, who.external_id, who.address, who.display_name)
+
+
+@dataclass
+class _Writes:
+    """What the batch has decided and not yet written, and which turn each reply belongs to."""
+
+    states: dict[int, ScreeningState] = field(default_factory=dict)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    owners: list[tuple[int, int, int | None]] = field(default_factory=list)
+    replies: dict[int, list[Delivery]] = field(default_factory=dict)
+
+    async def flush(self, repo: Repository, results: list[StepResult | None]) -> None:
+        await repo.save_states(list(self.states.items()))
+        await repo.add_answers(self.answers)
+        ids = await repo.add_outbox_rows(self.outbox)
+        for delivery_id, row, (turn, candidate_id, screening_id) in zip(
+            ids, self.outbox, self.owners, strict=True
+        ):
+            result = results[turn]
+            assert result is not None
+            message = result.outbound[len(self.replies.setdefault(turn, []))]
+            self.replies[turn].append(
+                Delivery(delivery_id, candidate_id, screening_id, row["address"], message)
+            )
+        self.states.clear()
+        self.answers.clear()
+        self.outbox.clear()
+        self.owners.clear()
+
+
+async def run_turns(
+    repo: Repository, catalog: Catalog, inbounds: Sequence[Inbound], seeds: Callable[[], int],
+    now: datetime,
+) -> list[Turn]:  # fmt: skip
+    """Decide and stage every turn of the batch; the caller's transaction commits them."""
+    if not inbounds:
+        return []
+    candidate_ids = await repo.lock_people(list({person(i) for i in inbounds}), now)
+    owners = sorted(set(candidate_ids.values()))
+    handled = await repo.known_events([i.key for i in inbounds])
+    screenings = await repo.screenings_of(owners)
+    seen = await repo.seen_by(owners)
+    writes = _Writes()
+    results: list[StepResult | None] = []
+    screening_of_turn: list[int | None] = []
+    fresh_events: list[tuple[str, int]] = []
+    for number, inbound in enumerate(inbounds):
+        candidate_id = candidate_ids[person(inbound)]
+        if inbound.key in handled:
+            results.append(None)
+            screening_of_turn.append(None)
+            continue
+        handled.add(inbound.key)
+        fresh_events.append((inbound.key, candidate_id))
+        mine = screenings.setdefault(candidate_id, [])
+        stored = _latest(mine, flow_asked_for(inbound))
+        state = stored.state if stored else None
+        seed = stored.seed if stored else seeds()
+        rng = random.Random(seed)
+        result = step(state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set()))
+        screening_id = stored.id if stored else None
+        if result.erase:
+            await writes.flush(repo, [*results, result])
+            await repo.erase_candidate(candidate_id, inbound.at)
+            mine.clear()
+            screening_id = None
+        elif result.fresh and result.state is not None:
+            flow = catalog.flow(result.state.flow_id)
+            new_seed = seeds()
+            screening_id = await repo.insert_screening(
+                candidate_id, result.state, new_seed, flow.version, catalog.bank_versions(flow)
+            )
+            mine.append(StoredScreening(screening_id, new_seed, result.state))
+        elif stored is not None and result.state is not None and result.state != state:
+            mine[mine.index(stored)] = StoredScreening(stored.id, stored.seed, result.state)
+            writes.states[stored.id] = result.state
+        if result.answer is not None and screening_id is not None and state is not None:
+            answer = result.answer
+            writes.answers.append({
+                "screening_id": screening_id, "position": len(state.answers),
+                "bank_id": answer.bank, "bank_version": catalog.banks[answer.bank].version,
+                "question_id": answer.question, "raw_answer": answer.raw,
+                "points": answer.points, "max_points": answer.max_points,
+                "seconds": answer.seconds, "late": answer.late, "answered_at": inbound.at,
+            })  # fmt: skip
+        for message in result.outbound:
+            writes.outbox.append({
+                "candidate_id": candidate_id, "screening_id": screening_id,
+                "channel": inbound.identity.channel, "address": inbound.identity.address,
+                "payload": to_payload(message), "created_at": inbound.at, "attempts": 0,
+            })  # fmt: skip
+            writes.owners.append((number, candidate_id, screening_id))
+        results.append(result)
+        screening_of_turn.append(screening_id)
+    await repo.record_events(fresh_events, now)
+    await writes.flush(repo, results)
+    return [
+        DUPLICATE
+        if result is None
+        else Turn(False, screening_of_turn[n], tuple(writes.replies.get(n, ())))
+        for n, result in enumerate(results)
+    ]
