@@ -186,3 +186,21 @@ async def test_migrations_build_exactly_the_schema_the_models_describe(database:
 
     async with database.reading() as conn:
         assert await conn.run_sync(diff) == []
+
+
+async def test_a_second_flow_sent_in_one_burst_never_repeats_a_question_from_the_first(
+    service: ScreeningService, catalog: Catalog, clock: Clock
+) -> None:
+    person = Person(service, clock)
+    await person.reach_questions("backend-karachi")
+    first = set((await person.state()).plan)
+    await person.answer_all(catalog)
+    profile = ["Ayesha Khan", "ayesha@example.com", "6", "1", "AED 30k", "3", "4"]
+    rapid = [Started("senior-backend-remote")] + [
+        TextReceived(t) for t in ["yes", *profile, "yes", "yes", "no"]
+    ]
+    await asyncio.gather(*(service.handle(person.inbound(e)) for e in rapid))  # one batch
+    second = (await person.state()).plan
+    assert (await person.state()).flow_id == "senior-backend-remote"
+    assert len(second) == 12
+    assert not first & set(second)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -80,13 +80,33 @@ class ScreeningState:
         return replace(self, profile=tuple((k, v) for k, v in self.profile if k != name))
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("started_at", "updated_at", "asked_at"):
-            value = getattr(self, key)
-            data[key] = value.isoformat() if value is not None else None
-        data["stage"] = self.stage.value
-        data["pending"] = self.pending.value if self.pending else None
-        return data
+        """Plain JSON types, built directly: this runs on every turn."""
+        return {
+            "flow_id": self.flow_id,
+            "stage": self.stage.value,
+            "started_at": self.started_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "step": self.step,
+            "asked_at": self.asked_at.isoformat() if self.asked_at is not None else None,
+            "profile": [[k, v] for k, v in self.profile],
+            "plan": [{"bank": r.bank, "question": r.question} for r in self.plan],
+            "answers": [
+                {
+                    "bank": a.bank,
+                    "question": a.question,
+                    "raw": a.raw,
+                    "points": a.points,
+                    "max_points": a.max_points,
+                    "seconds": a.seconds,
+                    "late": a.late,
+                }
+                for a in self.answers
+            ],
+            "pending": self.pending.value if self.pending else None,
+            "score": self.score,
+            "section_scores": [[k, v] for k, v in self.section_scores],
+            "passed": self.passed,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScreeningState:

@@ -17,7 +17,7 @@ from screenbot.content.catalog import Catalog
 from screenbot.engine.events import ChoicePicked, Started
 from screenbot.engine.machine import FLOW_PICKER, StepResult, step
 from screenbot.engine.messages import to_payload
-from screenbot.engine.state import ScreeningState
+from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.store.outbox import Delivery
 from screenbot.store.repository import Person, Repository, StoredScreening
@@ -37,6 +37,11 @@ def flow_asked_for(inbound: Inbound) -> str | None:
 def _latest(screenings: list[StoredScreening], flow_id: str | None) -> StoredScreening | None:
     mine = [s for s in screenings if flow_id is None or s.state.flow_id == flow_id]
     return max(mine, key=lambda s: (s.state.updated_at, s.id), default=None)
+
+
+def _may_draw(screenings: list[StoredScreening]) -> bool:
+    """Whether a turn could draw questions: a new screening, or one not yet at its questions."""
+    return not screenings or any(s.state.stage.active and not s.state.plan for s in screenings)
 
 
 def person(inbound: Inbound) -> Person:
@@ -84,7 +89,10 @@ async def run_turns(
     owners = sorted(set(candidate_ids.values()))
     handled = await repo.known_events([i.key for i in inbounds])
     screenings = await repo.screenings_of(owners)
-    seen = await repo.seen_by(owners)
+    starting = {candidate_ids[person(i)] for i in inbounds if flow_asked_for(i) is not None}
+    seen = await repo.seen_by(
+        [c for c in owners if c in starting or _may_draw(screenings.get(c, []))]
+    )
     writes = _Writes()
     results: list[StepResult | None] = []
     screening_of_turn: list[int | None] = []
@@ -121,6 +129,8 @@ async def run_turns(
             writes.states[stored.id] = result.state
         if result.answer is not None and screening_id is not None and state is not None:
             answer = result.answer
+            asked = QuestionRef(answer.bank, answer.question)
+            seen[candidate_id] = seen.get(candidate_id, frozenset()) | {asked}
             writes.answers.append({
                 "screening_id": screening_id, "position": len(state.answers),
                 "bank_id": answer.bank, "bank_version": catalog.banks[answer.bank].version,
