@@ -9,10 +9,12 @@ talking at once, through the real `ScreeningService` and store with the bundled 
 A candidate sends its next message only once its previous turn has returned, as a person
 would. One "durable turn" is
 
-    turn = await service.handle(Inbound(...))   # one transaction: state, answer, outbox
-    await service.delivered(turn.deliveries)     # a second one: the outbox rows marked sent
+    turn = await service.handle(Inbound(...))   # committed: state, answer, outbox
+    await service.delivered(turn.deliveries)     # committed: the outbox rows marked sent
 
-so every figure below includes two commits per turn.
+so every figure below waits for two commits per turn. The service groups the turns of
+candidates in flight into shared transactions (group commit), and SQLite commits with
+synchronous=FULL, so a returned turn survives a power cut.
 
 How to read the figures, per backend (SQLite on a fresh temporary file; PostgreSQL on a fresh
 database made through postgres@127.0.0.1:5432/test, or $SCREENBOT_TEST_PG as for the tests, and
@@ -490,7 +492,7 @@ def report_throughput(backend: str, result: Throughput) -> None:
         target = "   (no target set for PostgreSQL)"
     print(f"  database              {result.where}")
     print(f"  candidates            {result.candidates:,} (at most {result.concurrency} at once)")
-    print(f"  durable turns         {result.turns:,} (handle + delivered, two commits each)")
+    print(f"  durable turns         {result.turns:,} (handle + delivered, each to its commit)")
     print(f"  wall                  {result.wall:.2f} s")
     print(
         f"  process CPU           {result.cpu:.2f} s, all threads"
