@@ -15,6 +15,7 @@ from screenbot.engine.events import (
     TextReceived,
     Unsupported,
 )
+from screenbot.engine.machine import prompt_key
 from screenbot.engine.messages import Ask, Completed, Outbound, Say
 from screenbot.engine.state import Stage
 from tests.engine.conftest import PROFILE, Script, correct_reply
@@ -135,15 +136,17 @@ def test_status_says_how_many_questions_are_left(mini: Catalog) -> None:
     assert "question 2 of 6" in said[0].text
     assert "5 to go" in said[0].text
     assert isinstance(said[-1], Ask)
-    assert said[-1].prompt_key == "q1"
+    assert said[-1].prompt_key.startswith("q1.")
 
 
 def test_an_old_button_changes_nothing(mini: Catalog) -> None:
     script = Script(mini)
     script.reach_questions()
+    assert script.state is not None
+    old_key = prompt_key(script.state)
     script.send(correct_reply(script.current))
     before = script.state
-    said = script.send(ChoicePicked("q0", ("b",)))
+    said = script.send(ChoicePicked(old_key, ("b",)))
     assert script.state is before
     assert said == (Say("That question is closed, so I've left your answers as they were."),)
 
@@ -175,7 +178,7 @@ def test_a_sticker_gets_an_explanation_and_the_question_again(mini: Catalog) -> 
     assert script.state is before
     assert "sticker" in said[0].text
     assert isinstance(said[1], Ask)
-    assert said[1].prompt_key == "consent"
+    assert said[1].prompt_key.startswith("consent.")
 
 
 def test_cancel_asks_then_withdraws(mini: Catalog) -> None:
@@ -183,7 +186,7 @@ def test_cancel_asks_then_withdraws(mini: Catalog) -> None:
     script.send(Started("mini"))
     said = script.send(CommandIssued(Command.CANCEL))
     assert isinstance(said[-1], Ask)
-    assert said[-1].prompt_key == "confirm-withdraw"
+    assert said[-1].prompt_key.startswith("confirm-withdraw.")
     script.pick("yes")
     assert script.state is not None
     assert script.state.stage is Stage.WITHDRAWN
@@ -197,7 +200,7 @@ def test_cancel_then_no_carries_on_where_it_was(mini: Catalog) -> None:
     assert script.state is not None
     assert script.state.stage is Stage.QUESTIONS
     assert isinstance(said[-1], Ask)
-    assert said[-1].prompt_key == "q0"
+    assert said[-1].prompt_key.startswith("q0.")
 
 
 def test_delete_my_data_needs_confirmation(mini: Catalog) -> None:
@@ -324,3 +327,19 @@ def test_deleting_every_remaining_question_completes_the_screening(mini: Catalog
     assert script.state.stage is Stage.COMPLETED
     assert isinstance(said[0], Completed)
     assert script.state.score == 1.0
+
+
+def test_a_keyboard_from_an_earlier_screening_cannot_answer_the_new_one(mini: Catalog) -> None:
+    script = Script(mini)
+    script.reach_questions()
+    assert script.state is not None
+    first_key = prompt_key(script.state)
+    script.send(CommandIssued(Command.CANCEL))
+    script.say("yes")
+    script.reach_questions()
+    assert script.state is not None
+    assert prompt_key(script.state).split(".")[0] == first_key.split(".")[0]
+    before = script.state
+    said = script.send(ChoicePicked(first_key, ("b",)))
+    assert script.state is before
+    assert said == (Say("That question is closed, so I've left your answers as they were."),)

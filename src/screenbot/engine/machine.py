@@ -45,16 +45,26 @@ class StepResult:
     erase: bool = False
 
 
+def _screening_tag(state: ScreeningState) -> str:
+    """Four base-36 characters from the screening's start, to tell its prompts from another's."""
+    value = int(state.started_at.timestamp() * 1000) % 36**4
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(digits[value // 36**p % 36] for p in (3, 2, 1, 0))
+
+
 def prompt_key(state: ScreeningState) -> str:
-    """Names the open prompt; a button carries it, so an old keyboard is recognised as old."""
+    """Names the open prompt of this screening; a button carries it, so an old keyboard (even
+    one from an earlier screening of the same candidate) is recognised as old."""
     if state.pending is not None:
-        return f"confirm-{state.pending.value}"
-    return {
-        Stage.CONSENT: "consent",
-        Stage.PROFILE: f"p{state.step}",
-        Stage.KNOCKOUT: f"k{state.step}",
-        Stage.QUESTIONS: f"q{state.step}",
-    }.get(state.stage, state.stage.value)
+        base = f"confirm-{state.pending.value}"
+    else:
+        base = {
+            Stage.CONSENT: "consent",
+            Stage.PROFILE: f"p{state.step}",
+            Stage.KNOCKOUT: f"k{state.step}",
+            Stage.QUESTIONS: f"q{state.step}",
+        }.get(state.stage, state.stage.value)
+    return f"{base}.{_screening_tag(state)}"
 
 
 def prompt(state: ScreeningState, catalog: Catalog) -> Ask | None:
