@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import logging
+import signal
 import sys
 from collections.abc import Coroutine
 from enum import StrEnum
@@ -19,6 +21,7 @@ from screenbot.content.catalog import load
 from screenbot.content.models import Bank, Flow
 from screenbot.errors import ScreenbotError
 from screenbot.recruiting.report import results, to_csv, to_json
+from screenbot.runner import serve
 from screenbot.settings import Settings
 from screenbot.store.database import Database
 from screenbot.store.migrate import upgrade
@@ -76,15 +79,30 @@ def chat(
 def run() -> None:
     """Run the bot on every channel whose tokens are set; with none, chat in the terminal."""
     settings = Settings()
-    if settings.telegram_enabled or settings.slack_enabled:
-        typer.echo("error: this build serves the terminal channel only; unset the platform "
-                   "tokens to chat here.", err=True)  # fmt: skip
-        raise typer.Exit(2)
-    typer.echo(
-        "No TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN is set, so this is a terminal chat.\n"
-        "Set them (see the README) to serve candidates on Telegram and Slack."
+    if settings.slack_enabled:
+        typer.echo("note: the Slack channel is not part of this release; ignoring its tokens.")
+    if not settings.telegram_enabled:
+        typer.echo(
+            "No TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN is set, so this is a terminal chat.\n"
+            "Set them (see the README) to serve candidates on Telegram and Slack."
+        )
+        _run(_chat(settings, None, getpass.getuser()))
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    _run(_chat(settings, None, getpass.getuser()))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    _run(_serve_until_signalled(settings))
+
+
+async def _serve_until_signalled(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(
+        settings, stop, lambda port: typer.echo(f"screenbot is running; HTTP on port {port}.")
+    )
 
 
 @banks_app.command("lint")

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
         None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
     )
 
+    telegram_rate_limit: bool = Field(True, validation_alias="TELEGRAM_RATE_LIMIT")
+
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")

@@ -210,7 +210,7 @@ DEFAULT_CITIES = (
 
 
 class Flow(Strict):
-    id: Slug
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=48)]
     title: str = Field(min_length=1)
     open: bool = True
     intro: str | None = None

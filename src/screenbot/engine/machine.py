@@ -298,7 +298,7 @@ def _question(
     answer = read_answer(question, reply)
     if isinstance(answer, Invalid):
         return StepResult(state, _with_prompt(state, catalog, Say(answer.reason)))
-    seconds = (now - (state.asked_at or now)).total_seconds()
+    seconds = max(0.0, (now - (state.asked_at or now)).total_seconds())
     late = question.time_limit is not None and seconds > question.time_limit
     scored = ScoredAnswer(
         bank=ref.bank,

@@ -16,6 +16,7 @@ HELP = (
     "/delete_my_data — erase your profile and answers\n"
     "/help — this message"
 )
+PRIVATE_ONLY = "Screenings happen in a private chat: please message me directly, not in a group."
 YES_OR_NO = "Please answer yes or no."
 CLOSED_QUESTION = "That question is closed, so I've left your answers as they were."
 NOTHING_TO_UNDO = "There's nothing earlier to change here."
@@ -48,7 +49,10 @@ def unknown_flow(flow_id: str) -> str:
 
 
 def unsupported(kind: str) -> str:
-    return f"I can't read a {kind} here, sorry. Please type your answer, or use the buttons."
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return (
+        f"I can't read {article} {kind} here, sorry. Please type your answer, or use the buttons."
+    )
 
 
 def too_long(limit: int, length: int) -> str:

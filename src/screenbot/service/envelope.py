@@ -31,8 +31,13 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Turn:
-    """The outcome of one event: the replies to send, or `duplicate` when it was seen before."""
+    """The outcome of one event: the replies to send, or `duplicate` when it was seen before.
+
+    `advanced` says the event moved the screening on (an answer taken, a step done), so a
+    channel can close the question it answered; a refused or repeated event leaves it False.
+    """
 
     duplicate: bool
     screening_id: int | None
     deliveries: tuple[Delivery, ...]
+    advanced: bool = False

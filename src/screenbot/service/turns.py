@@ -96,12 +96,14 @@ async def run_turns(
     writes = _Writes()
     results: list[StepResult | None] = []
     screening_of_turn: list[int | None] = []
+    advanced: list[bool] = []
     fresh_events: list[tuple[str, int]] = []
     for number, inbound in enumerate(inbounds):
         candidate_id = candidate_ids[person(inbound)]
         if inbound.key in handled:
             results.append(None)
             screening_of_turn.append(None)
+            advanced.append(False)
             continue
         handled.add(inbound.key)
         fresh_events.append((inbound.key, candidate_id))
@@ -147,11 +149,12 @@ async def run_turns(
             writes.owners.append((number, candidate_id, screening_id))
         results.append(result)
         screening_of_turn.append(screening_id)
+        advanced.append(result.state != state)
     await repo.record_events(fresh_events, now)
     await writes.flush(repo, results)
     return [
         DUPLICATE
         if result is None
-        else Turn(False, screening_of_turn[n], tuple(writes.replies.get(n, ())))
+        else Turn(False, screening_of_turn[n], tuple(writes.replies.get(n, ())), advanced[n])
         for n, result in enumerate(results)
     ]

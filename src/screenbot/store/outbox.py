@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from screenbot.engine.messages import Outbound, from_payload
 from screenbot.store.database import Database
-from screenbot.store.schema import OutboxMessage
+from screenbot.store.schema import Candidate, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,33 @@ class Outbox:
                 Delivery(r.id, r.candidate_id, r.screening_id, r.address, from_payload(r.payload))
                 for r in rows
             ]
+
+    async def give_up(self, delivery: Delivery, error: str, now: datetime) -> None:
+        """Stop retrying a message the platform will never take (the person blocked the bot)."""
+        async with self.database.transaction() as conn:
+            await conn.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == delivery.id)
+                .values(sent_at=now, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+            )
+
+    async def failed(self, delivery: Delivery, error: str) -> None:
+        """Count an attempt that may succeed later; the message stays pending."""
+        async with self.database.transaction() as conn:
+            await conn.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == delivery.id)
+                .values(last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+            )
+
+    async def blocked(self, candidate_id: int, now: datetime) -> None:
+        """Remember that a candidate blocked the bot: nothing more is sent to them."""
+        async with self.database.transaction() as conn:
+            await conn.execute(
+                update(Candidate).where(Candidate.id == candidate_id).values(blocked_at=now)
+            )
+            await conn.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.candidate_id == candidate_id, OutboxMessage.sent_at.is_(None))
+                .values(sent_at=now, last_error="candidate blocked the bot")
+            )

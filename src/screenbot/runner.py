@@ -1,0 +1,63 @@
+"""`screenbot run` with platform tokens: start the channels and the web server, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+
+import uvicorn
+
+from screenbot.app import open_app
+from screenbot.channels.telegram import TelegramChannel
+from screenbot.errors import ScreenbotError
+from screenbot.settings import Settings
+from screenbot.web.app import build_web
+
+log = logging.getLogger(__name__)
+
+
+class ConfigurationError(ScreenbotError):
+    """Settings that cannot run safely."""
+
+
+def _check(settings: Settings) -> None:
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        raise ConfigurationError(
+            "TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET: set a long random "
+            "secret so nobody else can post updates to the webhook."
+        )
+
+
+async def serve(
+    settings: Settings, stop: asyncio.Event, on_ready: Callable[[int], None] | None = None
+) -> None:
+    """Run until `stop` is set; `on_ready` gets the HTTP port once everything listens."""
+    _check(settings)
+    async with open_app(settings) as parts:
+        telegram = TelegramChannel(settings, parts.service) if settings.telegram_enabled else None
+        web = build_web(parts.database, telegram)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.http_host, settings.http_port))
+        sock.listen(128)  # connections queue from now on, before uvicorn takes the socket
+        config = uvicorn.Config(web, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        http = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            if telegram is not None:
+                await telegram.start()
+                log.info(
+                    "Telegram channel started (%s)",
+                    "webhook" if telegram.webhook_url else "polling",
+                )
+            if on_ready is not None:
+                on_ready(sock.getsockname()[1])
+            await stop.wait()
+        finally:
+            if telegram is not None:
+                await telegram.stop()
+            server.should_exit = True
+            await http
+            sock.close()

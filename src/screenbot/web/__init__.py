@@ -1,0 +1,1 @@
+"""The one ASGI app: platform webhooks and health."""

@@ -1,0 +1,48 @@
+"""The ASGI app: routes translate HTTP to channel calls and nothing more."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from screenbot.channels.telegram import TelegramChannel
+from screenbot.store.database import Database
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def build_web(database: Database, telegram: TelegramChannel | None) -> Starlette:
+    async def healthz(_request: Request) -> Response:
+        try:
+            async with database.reading() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database is "unhealthy"
+            return JSONResponse({"status": "unhealthy", "database": str(exc)[:200]}, 503)
+        return JSONResponse({"status": "ok"})
+
+    async def telegram_webhook(request: Request) -> Response:
+        assert telegram is not None
+        assert telegram.webhook_secret is not None
+        expected = telegram.webhook_secret.get_secret_value().encode()
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return Response(status_code=403)
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return Response(status_code=400)
+        if not isinstance(payload, dict):
+            return Response(status_code=400)
+        await telegram.feed(payload)
+        return Response(status_code=200)
+
+    routes = [Route("/healthz", healthz)]
+    if telegram is not None and telegram.webhook_url:
+        routes.append(Route("/telegram/webhook", telegram_webhook, methods=["POST"]))
+    return Starlette(routes=routes)
