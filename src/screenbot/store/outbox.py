@@ -28,7 +28,12 @@ class Outbox:
         self.database = database
 
     async def pending(
-        self, channel: str, *, address: str | None = None, limit: int = 500
+        self,
+        channel: str,
+        *,
+        address: str | None = None,
+        before: datetime | None = None,
+        limit: int = 500,
     ) -> list[Delivery]:
         """Unsent messages in the order they were written: what a restart must still send."""
         query = (
@@ -45,6 +50,8 @@ class Outbox:
         )
         if address is not None:
             query = query.where(OutboxMessage.address == address)
+        if before is not None:
+            query = query.where(OutboxMessage.created_at < before)
         async with self.database.reading() as conn:
             rows = await conn.execute(query)
             return [

@@ -11,7 +11,6 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
@@ -20,6 +19,7 @@ from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, rea
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService
 from screenbot.settings import Settings
+from telegram import BotCommand, Update
 
 log = logging.getLogger(__name__)
 COMMANDS = (
@@ -58,7 +58,7 @@ class TelegramChannel:
         await app.initialize()
         await app.bot.set_my_commands(COMMANDS)
         await app.start()
-        await self.courier.pump()
+        await self.courier.pump(everything=True)
         if self.webhook_url:
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else None
             await app.bot.set_webhook(

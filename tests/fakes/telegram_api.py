@@ -1,0 +1,216 @@
+"""A fake Telegram Bot API: what python-telegram-bot calls, answered like Telegram would.
+
+Tests inject updates (messages, button presses, stickers) and read what the bot sent. A failure
+plan makes chosen methods answer 429, 5xx or 403 before succeeding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BOT = {"id": 7000, "is_bot": True, "first_name": "screenbot", "username": "screenbot_test_bot"}
+Json = dict[str, Any]
+
+
+@dataclass
+class Call:
+    method: str
+    params: Json
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-TOKEN"
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[int]] = field(default_factory=dict)
+    messages: dict[int, Json] = field(default_factory=dict)
+    _updates: list[Json] = field(default_factory=list)
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _again: list[Json] = field(default_factory=list)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # --- what tests do -------------------------------------------------------------------
+
+    def user(self, user_id: int) -> Json:
+        return {"id": user_id, "is_bot": False, "first_name": f"Candidate{user_id}"}
+
+    def deliver(self, update: Json) -> Json:
+        """Queue an update as Telegram would; returns it with its update_id."""
+        if "update_id" not in update:
+            update = {"update_id": next(self._update_ids), **update}
+        self._updates.append(update)
+        self._arrived.set()
+        return update
+
+    def redeliver(self, update: Json) -> None:
+        """Send an update again, as Telegram does when it never saw it acknowledged."""
+        self._again.append(update)
+        self._arrived.set()
+
+    def incoming(self, user_id: int, chat_type: str = "private", **content: Any) -> Json:
+        chat = {"id": user_id if chat_type == "private" else -user_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "Backend jobs PK"
+        return {
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+            "from": self.user(user_id), **content,
+        }  # fmt: skip
+
+    def say(self, user_id: int, text: str) -> Json:
+        return self.deliver({"message": self.incoming(user_id, text=text)})
+
+    def press(self, user_id: int, message_id: int, data: str) -> Json:
+        """Tap a button under one of the bot's messages, as it looks now."""
+        query = {
+            "id": str(next(self._update_ids) * 1000), "from": self.user(user_id),
+            "chat_instance": "ci", "data": data, "message": self.messages[message_id],
+        }  # fmt: skip
+        return self.deliver({"callback_query": query})
+
+    def sent(self, chat_id: int | None = None) -> list[Json]:
+        """Messages the bot sent, in order, as they look now (after edits)."""
+        return [
+            m for m in self.messages.values()
+            if m["from"]["id"] == BOT["id"] and (chat_id is None or m["chat"]["id"] == chat_id)
+        ]  # fmt: skip
+
+    def called(self, method: str) -> list[Json]:
+        return [c.params for c in self.calls if c.method == method]
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + within
+        while not condition():
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError("the bot did not do what the test waited for")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
+
+    # --- the Bot API -----------------------------------------------------------------------
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+        )
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        if request.path_params["token"] != self.token:
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
+        method = request.path_params["method"]
+        params = await _params(request)
+        self.calls.append(Call(method, params))
+        self._changed.set()
+        planned = self.failures.get(method)
+        if planned:
+            return _failure(planned.pop(0))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        result = await handler(params)
+        self._changed.set()
+        return JSONResponse({"ok": True, "result": result})
+
+    # Handlers are named after the Bot API methods they answer.
+    async def _api_getMe(self, _params: Json) -> Json:
+        return BOT
+
+    async def _api_deleteWebhook(self, _params: Json) -> bool:
+        return True
+
+    async def _api_setWebhook(self, _params: Json) -> bool:
+        return True
+
+    async def _api_setMyCommands(self, _params: Json) -> bool:
+        return True
+
+    async def _api_answerCallbackQuery(self, _params: Json) -> bool:
+        return True
+
+    async def _api_getUpdates(self, params: Json) -> list[Json]:
+        offset = int(params.get("offset", 0) or 0)
+        waited = min(float(params.get("timeout", 0) or 0), 0.5)
+        if self._again:
+            again, self._again = self._again, []
+            return again
+        if not [u for u in self._updates if u["update_id"] >= offset] and waited:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), waited)
+        return [u for u in self._updates if u["update_id"] >= offset]
+
+    async def _api_sendMessage(self, params: Json) -> Json:
+        chat_id = int(params["chat_id"])
+        message = {
+            "message_id": next(self._message_ids), "date": int(time.time()), "from": BOT,
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "text": params["text"],
+        }  # fmt: skip
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[message["message_id"]] = message
+        return message
+
+    async def _api_editMessageText(self, params: Json) -> Json:
+        message = self.messages[int(params["message_id"])]
+        message["text"] = params["text"]
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _api_editMessageReplyMarkup(self, params: Json) -> Json:
+        message = self.messages[int(params["message_id"])]
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+
+async def _params(request: Request) -> Json:
+    """Bot API clients send JSON or form bodies; nested objects arrive as JSON strings."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()
+        return dict(json.loads(body)) if body else {}
+    form = await request.form()
+    params: Json = {}
+    for key, value in form.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                params[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        params[key] = value
+    return params
+
+
+def _failure(status: int) -> JSONResponse:
+    if status == 429:
+        body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1}}  # fmt: skip
+    elif status == 403:
+        body = {
+            "ok": False,
+            "error_code": 403,
+            "description": "Forbidden: bot was blocked by the user",
+        }
+    else:
+        body = {"ok": False, "error_code": status, "description": "Internal Server Error"}
+    return JSONResponse(body, status)

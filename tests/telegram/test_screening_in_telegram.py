@@ -1,0 +1,38 @@
+"""A candidate screens in Telegram, start to finish, through the real bot and a fake Bot API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from screenbot.content.catalog import Catalog
+from screenbot.store.database import Database
+from screenbot.store.schema import Screening
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram.conftest import Candidate, answer_right, reach_questions, running, settings_for
+
+
+async def test_a_candidate_completes_a_screening_from_the_deep_link(
+    fake: FakeTelegram, db_url: str, catalog: Catalog
+) -> None:
+    db = Database(db_url)
+    async with running(settings_for(fake, db_url)):
+        nadia = Candidate(fake, db)
+        await reach_questions(nadia)
+        assert nadia.last["text"].startswith("Question 1 of 10")
+        asked = []
+        while nadia.last["text"].startswith("Question"):
+            question_message = nadia.last
+            asked.append(await answer_right(nadia, catalog))
+            closed = fake.messages[question_message["message_id"]]
+            if asked[-1].type in {"single_choice", "multi_choice", "yes_no"}:
+                assert "\n\nYour answer: " in closed["text"]
+                assert "reply_markup" not in closed
+        assert nadia.last["text"].startswith("That's everything — thank you, Nadia!")
+    async with db.reading() as conn:
+        screening = (await conn.execute(select(Screening))).one()
+    await db.dispose()
+    assert len(asked) == 10
+    assert screening.stage == "completed"
+    assert screening.score == 1.0
+    commands = fake.called("setMyCommands")[0]["commands"]
+    assert [c["command"] for c in commands] == ["start", "status", "help", "back", "delete_my_data"]

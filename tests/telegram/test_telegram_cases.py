@@ -1,0 +1,243 @@
+"""Every way a Telegram candidate can surprise the bot, through the real path and a fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from screenbot.store.database import Database
+from screenbot.store.schema import Answer, OutboxMessage, Screening
+from screenbot.store.schema import Candidate as CandidateRow
+from tests.engine.conftest import FIXTURES
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram.conftest import Candidate, running, settings_for
+
+CLOSED = "That question is closed, so I've left your answers as they were."
+
+
+def mini_settings(fake: FakeTelegram, db_url: str, **extra: Any) -> Any:
+    return settings_for(
+        fake, db_url, SCREENBOT_BANKS_DIR=str(FIXTURES / "banks"),
+        SCREENBOT_FLOWS_DIR=str(FIXTURES / "flows"), **extra,
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    yield database
+    await database.dispose()
+
+
+async def count(db: Database, column: Any) -> int:
+    async with db.reading() as conn:
+        return int((await conn.execute(select(func.count(column)))).scalar_one())
+
+
+async def to_questions(sara: Candidate) -> None:
+    await sara.say("/start mini")
+    await sara.tap("I agree")
+    for text in ("Sara Iqbal", "sara@example.com", "2"):
+        await sara.say(text)
+    await sara.tap("Karachi")
+    await sara.say("180k")
+    await sara.tap("Remote")
+    await sara.tap("Yes")
+    assert sara.last["text"].startswith("Question 1 of 6")
+
+
+async def test_multi_choice_buttons_toggle_and_done_submits(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        sara = Candidate(fake, db)
+        await to_questions(sara)
+        await sara.tap("443")
+        question = sara.last
+        assert question["text"].startswith("Question 2 of 6 · Basics\nWhich are relational")
+        assert question["text"].endswith("(tap every option that applies, then Done)")
+        await sara.toggle("PostgreSQL", question)
+        await sara.toggle("MySQL", question)
+        await sara.toggle("MySQL", question)
+        await sara.toggle("Redis", question)
+        ticked = [t for t, _ in sara.buttons(fake.messages[question["message_id"]])]
+        assert ticked == ["✓ PostgreSQL", "MySQL", "✓ Redis", "MongoDB", "Done"]
+        await sara.tap("Done", fake.messages[question["message_id"]])
+        closed = fake.messages[question["message_id"]]
+        assert closed["text"].endswith("Your answer: PostgreSQL, Redis")
+        assert "reply_markup" not in closed
+        assert sara.last["text"].startswith("Question 3 of 6")
+    async with db.reading() as conn:
+        answer = (await conn.execute(select(Answer).where(Answer.question_id == "pick-many"))).one()
+    assert answer.raw_answer == "a,c"
+    assert answer.points == 0.0
+
+
+async def test_an_old_keyboard_and_forged_data_change_nothing(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        sara = Candidate(fake, db)
+        await to_questions(sara)
+        first = sara.last
+        await sara.tap("443")
+        answers = await count(db, Answer.id)
+        await sara.settled(fake.press(sara.user_id, first["message_id"], "a|q0.zzzz|b"))
+        assert sara.last["text"] == CLOSED
+        stale = [d for t, d in sara.buttons(sara.fake.sent(sara.user_id)[-2]) if t == "MySQL"]
+        assert stale
+        await sara.settled(fake.press(sara.user_id, first["message_id"], "rm -rf /"))
+        assert sara.last["text"] == CLOSED
+        assert await count(db, Answer.id) == answers
+
+
+async def test_the_same_update_twice_is_handled_once(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        sara = Candidate(fake, db)
+        update = fake.say(sara.user_id, "/start mini")
+        await sara.settled(update)
+        sent = len(fake.sent(sara.user_id))
+        fake.redeliver(update)
+        await fake.wait_for(lambda: len(fake.called("getUpdates")) > 3)
+        await sara.say("/status")
+        replies = fake.sent(sara.user_id)
+        assert len(replies) == sent + 2
+        assert replies[sent]["text"].startswith("You're at the start of the screening")
+    assert await count(db, Screening.id) == 1
+
+
+async def test_stickers_photos_edits_and_long_text_get_a_friendly_answer(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        sara = Candidate(fake, db)
+        await to_questions(sara)
+        question = sara.last["text"]
+        sticker = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False, "type": "regular"}  # fmt: skip
+        await sara.settled(fake.deliver({"message": fake.incoming(sara.user_id, sticker=sticker)}))
+        said = [m["text"] for m in fake.sent(sara.user_id)[-2:]]
+        assert said == [
+            "I can't read a sticker here, sorry. Please type your answer, or use the buttons.",
+            question,
+        ]
+        photo = [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]
+        await sara.settled(fake.deliver({"message": fake.incoming(sara.user_id, photo=photo)}))
+        assert fake.sent(sara.user_id)[-2]["text"].startswith("I can't read a photo")
+        edited = fake.incoming(sara.user_id, text="443", edit_date=1)
+        await sara.settled(fake.deliver({"edited_message": edited}))
+        assert fake.sent(sara.user_id)[-2]["text"].startswith("I can't read an edited message")
+        await sara.say("x" * 300)
+        assert sara.last["text"].startswith("That's 300 characters; I can take up to 200.")
+    assert await count(db, Answer.id) == 0
+
+
+async def test_a_group_chat_is_told_to_go_private_and_nothing_is_stored(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        fake.deliver({"message": fake.incoming(99, chat_type="supergroup", text="/start mini")})
+        await fake.wait_for(lambda: bool(fake.sent(-99)))
+        assert fake.sent(-99)[0]["text"].startswith("Screenings happen in a private chat")
+    assert await count(db, CandidateRow.id) == 0
+
+
+async def test_start_with_an_unknown_flow_offers_the_open_ones_as_buttons(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        sara = Candidate(fake, db)
+        await sara.say("/start closed")
+        assert fake.sent(sara.user_id)[-2]["text"] == (
+            "I couldn't find an open screening called “closed”."
+        )
+        assert [t for t, _ in sara.buttons()] == ["Mini Screening"]
+        await sara.tap("Mini Screening")
+        assert sara.last["text"].startswith("Before we start")
+
+
+async def test_429_waits_and_then_the_reply_arrives(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)):
+        sara = Candidate(fake, db)
+        fake.failures["sendMessage"] = [429, 500, 502]
+        await sara.say("/start mini")
+        assert [m["text"].split("\n")[0] for m in fake.sent(sara.user_id)] == [
+            "Hi! This is the screening for Mini Screening.",
+            "Before we start: we'll store your answers and profile so the hiring team can review "
+            "your application. You can ask us to erase them at any time with /delete_my_data. "
+            "Do you agree?",
+        ]
+        assert len(fake.called("sendMessage")) == 5
+
+
+async def test_a_candidate_who_blocked_the_bot_is_not_retried(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    async with running(mini_settings(fake, db_url)):
+        sara = Candidate(fake, db)
+        fake.failures["sendMessage"] = [403]
+        await sara.say("/start mini")
+        assert fake.sent(sara.user_id) == []
+        assert len(fake.called("sendMessage")) == 1
+    async with db.reading() as conn:
+        blocked = (await conn.execute(select(CandidateRow.blocked_at))).scalar_one()
+        unsent = (
+            await conn.execute(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)))
+        ).all()
+    assert blocked is not None
+    assert unsent == []
+
+
+async def test_a_restart_after_a_failed_send_resends_the_question_once(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    settings = mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)
+    async with running(settings):
+        sara = Candidate(fake, db)
+        await to_questions(sara)
+        fake.failures["sendMessage"] = [500] * 4  # every attempt fails, as if the bot died
+        update = fake.press(sara.user_id, sara.last["message_id"], sara.buttons()[1][1])
+        await fake.wait_for(lambda: not fake.failures["sendMessage"])
+    assert await count(db, Answer.id) == 1
+    async with running(settings):
+        await sara.settled(update)
+        question_two = [m for m in fake.sent(sara.user_id) if m["text"].startswith("Question 2")]
+        assert len(question_two) == 1
+        await sara.toggle("PostgreSQL", question_two[0])
+        await sara.tap("Done", fake.messages[question_two[0]["message_id"]])
+        assert sara.last["text"].startswith("Question 3 of 6")
+    assert await count(db, Answer.id) == 2
+
+
+async def test_webhook_mode_checks_the_secret(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    settings = mini_settings(
+        fake, db_url, TELEGRAM_WEBHOOK_URL="https://bot.example.com/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET="s3cret-token-for-tests",
+    )  # fmt: skip
+    async with running(settings) as port, httpx.AsyncClient() as http:
+        [registered] = fake.called("setWebhook")
+        assert registered["secret_token"] == "s3cret-token-for-tests"
+        assert fake.called("getUpdates") == []
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        update = {"update_id": 900, "message": fake.incoming(4201, text="/start mini")}
+        header = "X-Telegram-Bot-Api-Secret-Token"
+        missing = await http.post(url, json=update)
+        wrong = await http.post(url, json=update, headers={header: "guess"})
+        assert (missing.status_code, wrong.status_code) == (403, 403)
+        assert await count(db, CandidateRow.id) == 0
+        right = await http.post(url, json=update, headers={header: "s3cret-token-for-tests"})
+        assert right.status_code == 200
+        await Candidate(fake, db).settled(update)
+        assert fake.sent(4201)[-1]["text"].startswith("Before we start")
+        assert (await http.post(url, content=b"{", headers={header: "s3cret-token-for-tests"})
+                ).status_code == 400  # fmt: skip
