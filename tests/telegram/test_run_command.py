@@ -1,0 +1,46 @@
+"""`screenbot run` as an operator starts it: serves Telegram, stops on SIGTERM, logs no token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.fakes.telegram_api import FakeTelegram
+
+SCREENBOT = Path(sys.executable).with_name("screenbot")
+
+
+async def test_run_serves_telegram_and_stops_cleanly_without_logging_the_token(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "SCREENBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        "SCREENBOT_BANKS_DIR": str(ROOT / "question_banks"),
+        "SCREENBOT_FLOWS_DIR": str(ROOT / "conversations"),
+        "SCREENBOT_HTTP_PORT": "0",
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",  # type: ignore[attr-defined]
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(SCREENBOT), "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        await fake.wait_for(lambda: bool(fake.called("getUpdates")), within=30)
+        fake.say(4242, "/start backend-karachi")
+        await fake.wait_for(lambda: len(fake.sent(4242)) == 2, within=15)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+    log = output.decode()
+    assert process.returncode == 0, log
+    assert "screenbot is running; HTTP on port" in log
+    assert "Telegram channel started (polling)" in log
+    assert fake.token not in log
+    assert fake.token.split(":")[1] not in log
+    assert fake.sent(4242)[1]["text"].startswith("Before we start")
