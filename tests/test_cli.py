@@ -30,21 +30,35 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def screenbot(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(SCREENBOT), *args], input=stdin, env=env, capture_output=True, text=True,
-        timeout=60, check=False, cwd=ROOT,
-    )  # fmt: skip
+        [str(SCREENBOT), *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
 
 
 def test_chat_quit_resume_finish_and_report(env: dict[str, str]) -> None:
     start = ["yes", "Sara Ahmed", "sara@example.com", "3", "1", "180k", "2", "yes", "yes"]
-    first = screenbot(env, "chat", "--flow", "backend-karachi", "--as", "sara",
-                      stdin="\n".join([*start, "/quit"]) + "\n")  # fmt: skip
+    first = screenbot(
+        env,
+        "chat",
+        "--flow",
+        "backend-karachi",
+        "--as",
+        "sara",
+        stdin="\n".join([*start, "/quit"]) + "\n",
+    )
     assert first.returncode == 0, first.stderr
     assert "Question 1 of 10" in first.stdout
     assert first.stdout.rstrip().endswith("Run the same command again to carry on.")
 
-    second = screenbot(env, "chat", "--flow", "backend-karachi", "--as", "sara",
-                       stdin="\n".join(ANYTHING) + "\n")  # fmt: skip
+    second = screenbot(
+        env, "chat", "--flow", "backend-karachi", "--as", "sara", stdin="\n".join(ANYTHING) + "\n"
+    )
     assert second.returncode == 0, second.stderr
     assert "Welcome back! Let's pick up where you left off.\nQuestion 1 of 10" in second.stdout
     assert "Your screening for Backend Developer, Karachi is complete." in second.stdout

@@ -77,8 +77,11 @@ async def test_transcript(path: Path, database: Database, catalog: Catalog) -> N
 
     final = await Person(service, clock, name=spec["candidate"]).stored()
     assert final is not None
-    outcome = {"stage": final.state.stage.value, "score": final.state.score,
-               "passed": final.state.passed}  # fmt: skip
+    outcome = {
+        "stage": final.state.stage.value,
+        "score": final.state.score,
+        "passed": final.state.passed,
+    }
     if UPDATE:
         spec["expect"] = outcome
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)

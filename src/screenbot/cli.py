@@ -29,8 +29,11 @@ from screenbot.store.repository import Repository
 
 T = TypeVar("T")
 
-app = typer.Typer(help="screenbot: first-round screening of backend candidates.",
-                  no_args_is_help=True, add_completion=False)  # fmt: skip
+app = typer.Typer(
+    help="screenbot: first-round screening of backend candidates.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 banks_app = typer.Typer(help="Write and check question banks and flows.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 candidate_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True)

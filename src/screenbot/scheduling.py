@@ -6,9 +6,13 @@ is a flow whose schedule runs.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from screenbot.errors import ScreenbotError
 
@@ -40,3 +44,64 @@ def cron_trigger(expression: str, tz: str) -> CronTrigger:
     except ValueError as exc:
         hint = " (a range cannot wrap past SUN: write SUN,MON-THU)" if "range" in str(exc) else ""
         raise ScheduleError(f"bad cron schedule {expression!r}: {exc}{hint}") from exc
+
+
+def latest_fire(
+    trigger: CronTrigger, now: datetime, horizon: timedelta = timedelta(days=35)
+) -> datetime | None:
+    """The most recent time the schedule fired at or before `now` (None if not within horizon)."""
+    fire = trigger.get_next_fire_time(None, now - horizon)
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
+
+
+def fires_between(trigger: CronTrigger, start: datetime, end: datetime) -> list[datetime]:
+    """Every fire time in (start, end]."""
+    fires = []
+    fire = trigger.get_next_fire_time(None, start + timedelta(microseconds=1))
+    while fire is not None and fire <= end:
+        fires.append(fire)
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return fires
+
+
+class JobScheduler:
+    """APScheduler 3 behind the few calls screenbot needs: cron jobs and interval jobs."""
+
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def cron(self, job_id: str, trigger: CronTrigger, job: Callable[[], Awaitable[None]]) -> None:
+        self._scheduler.add_job(
+            job,
+            trigger,
+            id=job_id,
+            coalesce=True,
+            misfire_grace_time=3600,
+            max_instances=1,
+            replace_existing=True,
+        )
+
+    def every(self, job_id: str, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        self._scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=seconds),
+            id=job_id,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+
+    def next_run(self, job_id: str) -> datetime | None:
+        job = self._scheduler.get_job(job_id)
+        return job.next_run_time if job is not None else None
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

@@ -66,9 +66,12 @@ class FakeTelegram:
         if chat_type != "private":
             chat["title"] = "Backend jobs PK"
         return {
-            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
-            "from": self.user(user_id), **content,
-        }  # fmt: skip
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.user(user_id),
+            **content,
+        }
 
     def say(self, user_id: int, text: str) -> Json:
         return self.deliver({"message": self.incoming(user_id, text=text)})
@@ -76,17 +79,21 @@ class FakeTelegram:
     def press(self, user_id: int, message_id: int, data: str) -> Json:
         """Tap a button under one of the bot's messages, as it looks now."""
         query = {
-            "id": str(next(self._update_ids) * 1000), "from": self.user(user_id),
-            "chat_instance": "ci", "data": data, "message": self.messages[message_id],
-        }  # fmt: skip
+            "id": str(next(self._update_ids) * 1000),
+            "from": self.user(user_id),
+            "chat_instance": "ci",
+            "data": data,
+            "message": self.messages[message_id],
+        }
         return self.deliver({"callback_query": query})
 
     def sent(self, chat_id: int | None = None) -> list[Json]:
         """Messages the bot sent, in order, as they look now (after edits)."""
         return [
-            m for m in self.messages.values()
+            m
+            for m in self.messages.values()
             if m["from"]["id"] == BOT["id"] and (chat_id is None or m["chat"]["id"] == chat_id)
-        ]  # fmt: skip
+        ]
 
     def called(self, method: str) -> list[Json]:
         return [c.params for c in self.calls if c.method == method]
@@ -158,10 +165,12 @@ class FakeTelegram:
     async def _api_sendMessage(self, params: Json) -> Json:
         chat_id = int(params["chat_id"])
         message = {
-            "message_id": next(self._message_ids), "date": int(time.time()), "from": BOT,
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "from": BOT,
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "text": params["text"],
-        }  # fmt: skip
+        }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self.messages[message["message_id"]] = message
@@ -203,8 +212,12 @@ async def _params(request: Request) -> Json:
 
 def _failure(status: int) -> JSONResponse:
     if status == 429:
-        body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                "parameters": {"retry_after": 1}}  # fmt: skip
+        body = {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        }
     elif status == 403:
         body = {
             "ok": False,

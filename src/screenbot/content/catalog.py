@@ -112,8 +112,9 @@ def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _repeats(doc: YamlDocument, where: tuple[str | int, ...], items: Any, key: str, what: str
-             ) -> list[ContentProblem]:  # fmt: skip
+def _repeats(
+    doc: YamlDocument, where: tuple[str | int, ...], items: Any, key: str, what: str
+) -> list[ContentProblem]:
     seen: set[str] = set()
     problems = []
     for i, item in _items(items, key):
@@ -144,10 +145,9 @@ def _check_flow(doc: YamlDocument, banks: Mapping[str, Bank]) -> list[ContentPro
             missing = f"no bank called {section.get('bank')!r}"
             problems.append(doc.problem(("sections", i, "bank"), missing))
         elif isinstance(pick, int) and pick > len(bank.questions):
-            problems.append(doc.problem(
-                ("sections", i, "pick"),
-                f"pick {pick} is more than the {len(bank.questions)} questions in bank {bank.id!r}",
-            ))  # fmt: skip
+            size = len(bank.questions)
+            too_many = f"pick {pick} is more than the {size} questions in bank {bank.id!r}"
+            problems.append(doc.problem(("sections", i, "pick"), too_many))
     shortlist = doc.data.get("shortlist")
     if isinstance(shortlist, dict) and isinstance(shortlist.get("schedule"), str):
         try:

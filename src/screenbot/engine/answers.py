@@ -19,8 +19,28 @@ from screenbot.engine.profile import Invalid
 from screenbot.engine.replies import YES_OR_NO
 
 # What people type for yes and no, in English, Roman Urdu and Urdu script.
-_YES = frozenset({"yes", "y", "yeah", "yep", "sure", "ok", "okay", "true", "agree", "i agree",
-                  "haan", "han", "ji", "jee", "ji haan", "ہاں", "جی", "جی ہاں"})  # fmt: skip
+_YES = frozenset(
+    {
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "sure",
+        "ok",
+        "okay",
+        "true",
+        "agree",
+        "i agree",
+        "haan",
+        "han",
+        "ji",
+        "jee",
+        "ji haan",
+        "ہاں",
+        "جی",
+        "جی ہاں",
+    }
+)
 _NO = frozenset(
     {"no", "n", "nope", "nah", "false", "nahi", "nahin", "no thanks", "نہیں", "جی نہیں"}
 )

@@ -17,9 +17,17 @@ from screenbot.store.database import Database
 from screenbot.store.schema import Answer, Candidate, Screening
 
 PROFILE_COLUMNS = (
-    "full_name", "email", "phone", "years_experience", "city", "work_model",
-    "expected_salary_pkr", "expected_salary_aed", "expected_salary_usd", "notice_period_weeks",
-)  # fmt: skip
+    "full_name",
+    "email",
+    "phone",
+    "years_experience",
+    "city",
+    "work_model",
+    "expected_salary_pkr",
+    "expected_salary_aed",
+    "expected_salary_usd",
+    "notice_period_weeks",
+)
 
 
 def _row(flow: Flow, screening: Any, seconds: list[float]) -> dict[str, Any]:

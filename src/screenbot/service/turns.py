@@ -79,9 +79,12 @@ class _Writes:
 
 
 async def run_turns(
-    repo: Repository, catalog: Catalog, inbounds: Sequence[Inbound], seeds: Callable[[], int],
+    repo: Repository,
+    catalog: Catalog,
+    inbounds: Sequence[Inbound],
+    seeds: Callable[[], int],
     now: datetime,
-) -> list[Turn]:  # fmt: skip
+) -> list[Turn]:
     """Decide and stage every turn of the batch; the caller's transaction commits them."""
     if not inbounds:
         return []
@@ -133,19 +136,33 @@ async def run_turns(
             answer = result.answer
             asked = QuestionRef(answer.bank, answer.question)
             seen[candidate_id] = seen.get(candidate_id, frozenset()) | {asked}
-            writes.answers.append({
-                "screening_id": screening_id, "position": len(state.answers),
-                "bank_id": answer.bank, "bank_version": catalog.banks[answer.bank].version,
-                "question_id": answer.question, "raw_answer": answer.raw,
-                "points": answer.points, "max_points": answer.max_points,
-                "seconds": answer.seconds, "late": answer.late, "answered_at": inbound.at,
-            })  # fmt: skip
+            writes.answers.append(
+                {
+                    "screening_id": screening_id,
+                    "position": len(state.answers),
+                    "bank_id": answer.bank,
+                    "bank_version": catalog.banks[answer.bank].version,
+                    "question_id": answer.question,
+                    "raw_answer": answer.raw,
+                    "points": answer.points,
+                    "max_points": answer.max_points,
+                    "seconds": answer.seconds,
+                    "late": answer.late,
+                    "answered_at": inbound.at,
+                }
+            )
         for message in result.outbound:
-            writes.outbox.append({
-                "candidate_id": candidate_id, "screening_id": screening_id,
-                "channel": inbound.identity.channel, "address": inbound.identity.address,
-                "payload": to_payload(message), "created_at": inbound.at, "attempts": 0,
-            })  # fmt: skip
+            writes.outbox.append(
+                {
+                    "candidate_id": candidate_id,
+                    "screening_id": screening_id,
+                    "channel": inbound.identity.channel,
+                    "address": inbound.identity.address,
+                    "payload": to_payload(message),
+                    "created_at": inbound.at,
+                    "attempts": 0,
+                }
+            )
             writes.owners.append((number, candidate_id, screening_id))
         results.append(result)
         screening_of_turn.append(screening_id)

@@ -112,11 +112,16 @@ class Repository:
                     index_elements=["channel", "external_id"]
                 ),
                 [
-                    {"channel": p.channel, "external_id": p.external_id, "address": p.address,
-                     "display_name": p.name, "created_at": now}
+                    {
+                        "channel": p.channel,
+                        "external_id": p.external_id,
+                        "address": p.address,
+                        "display_name": p.name,
+                        "created_at": now,
+                    }
                     for p in missing
                 ],
-            )  # fmt: skip
+            )
             again = query.where(key.in_([(p.channel, p.external_id) for p in missing]))
             rows |= {(r.channel, r.external_id): r for r in await self.conn.execute(again)}
         moved = [(rows[k].id, p.address) for k, p in wanted.items() if rows[k].address != p.address]

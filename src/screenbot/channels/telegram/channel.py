@@ -11,6 +11,7 @@ import contextlib
 import logging
 from typing import Any
 
+from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
@@ -19,7 +20,6 @@ from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, rea
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService
 from screenbot.settings import Settings
-from telegram import BotCommand, Update
 
 log = logging.getLogger(__name__)
 COMMANDS = (

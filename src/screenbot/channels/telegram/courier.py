@@ -10,13 +10,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from screenbot.channels.telegram.translate import CHANNEL, render
 from screenbot.service import ScreeningService
 from screenbot.store.outbox import Delivery
-from telegram import Bot
 
 log = logging.getLogger(__name__)
 

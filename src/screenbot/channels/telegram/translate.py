@@ -23,10 +23,18 @@ DONE_LABEL = "Done"
 ANSWER, TOGGLE, SUBMIT = "a", "t", "d"
 
 _MEDIA = (
-    ("sticker", "sticker"), ("photo", "photo"), ("voice", "voice note"), ("video", "video"),
-    ("video_note", "video message"), ("animation", "GIF"), ("audio", "audio file"),
-    ("document", "file"), ("location", "location"), ("contact", "contact"), ("poll", "poll"),
-)  # fmt: skip
+    ("sticker", "sticker"),
+    ("photo", "photo"),
+    ("voice", "voice note"),
+    ("video", "video"),
+    ("video_note", "video message"),
+    ("animation", "GIF"),
+    ("audio", "audio file"),
+    ("document", "file"),
+    ("location", "location"),
+    ("contact", "contact"),
+    ("poll", "poll"),
+)
 
 
 @dataclass(frozen=True)
@@ -166,9 +174,11 @@ def _press(update: Update, identity: Identity) -> Translated:
     else:
         ids = (choice,)
         labels = tuple(
-            b.text for row in (markup.inline_keyboard if markup else ()) for b in row
+            b.text
+            for row in (markup.inline_keyboard if markup else ())
+            for b in row
             if b.callback_data == query.data
-        )  # fmt: skip
+        )
     inbound = Inbound(
         f"{CHANNEL}:{update.update_id}", identity, ChoicePicked(key, ids), _when(update)
     )

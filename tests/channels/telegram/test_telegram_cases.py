@@ -12,18 +12,21 @@ from sqlalchemy import func, select
 from screenbot.store.database import Database
 from screenbot.store.schema import Answer, OutboxMessage, Screening
 from screenbot.store.schema import Candidate as CandidateRow
+from tests.channels.telegram.conftest import Candidate, running, settings_for
 from tests.engine.conftest import FIXTURES
 from tests.fakes.telegram_api import FakeTelegram
-from tests.telegram.conftest import Candidate, running, settings_for
 
 CLOSED = "That question is closed, so I've left your answers as they were."
 
 
 def mini_settings(fake: FakeTelegram, db_url: str, **extra: Any) -> Any:
     return settings_for(
-        fake, db_url, SCREENBOT_BANKS_DIR=str(FIXTURES / "banks"),
-        SCREENBOT_FLOWS_DIR=str(FIXTURES / "flows"), **extra,
-    )  # fmt: skip
+        fake,
+        db_url,
+        SCREENBOT_BANKS_DIR=str(FIXTURES / "banks"),
+        SCREENBOT_FLOWS_DIR=str(FIXTURES / "flows"),
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -119,8 +122,15 @@ async def test_stickers_photos_edits_and_long_text_get_a_friendly_answer(
         sara = Candidate(fake, db)
         await to_questions(sara)
         question = sara.last["text"]
-        sticker = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "type": "regular"}  # fmt: skip
+        sticker = {
+            "file_id": "s1",
+            "file_unique_id": "u1",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         await sara.settled(fake.deliver({"message": fake.incoming(sara.user_id, sticker=sticker)}))
         said = [m["text"] for m in fake.sent(sara.user_id)[-2:]]
         assert said == [
@@ -221,9 +231,11 @@ async def test_webhook_mode_checks_the_secret(
     fake: FakeTelegram, db_url: str, db: Database
 ) -> None:
     settings = mini_settings(
-        fake, db_url, TELEGRAM_WEBHOOK_URL="https://bot.example.com/telegram/webhook",
+        fake,
+        db_url,
+        TELEGRAM_WEBHOOK_URL="https://bot.example.com/telegram/webhook",
         TELEGRAM_WEBHOOK_SECRET="s3cret-token-for-tests",
-    )  # fmt: skip
+    )
     async with running(settings) as port, httpx.AsyncClient() as http:
         [registered] = fake.called("setWebhook")
         assert registered["secret_token"] == "s3cret-token-for-tests"
@@ -239,5 +251,6 @@ async def test_webhook_mode_checks_the_secret(
         assert right.status_code == 200
         await Candidate(fake, db).settled(update)
         assert fake.sent(4201)[-1]["text"].startswith("Before we start")
-        assert (await http.post(url, content=b"{", headers={header: "s3cret-token-for-tests"})
-                ).status_code == 400  # fmt: skip
+        assert (
+            await http.post(url, content=b"{", headers={header: "s3cret-token-for-tests"})
+        ).status_code == 400

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from telegram import Bot, Update
 
 from screenbot.channels.telegram.translate import (
     MAX_CALLBACK,
@@ -22,7 +23,6 @@ from screenbot.engine.answers import choice_options
 from screenbot.engine.events import ChoicePicked, Started, TextReceived, Unsupported
 from screenbot.engine.messages import Ask, Option, Say
 from screenbot.service import Inbound
-from telegram import Bot, Update
 
 BOT = Bot("123:ABC")
 
@@ -35,11 +35,12 @@ def update(payload: dict[str, Any]) -> Update:
 
 def message(**content: Any) -> dict[str, Any]:
     return {
-        "message_id": 5, "date": 1_790_000_000,
+        "message_id": 5,
+        "date": 1_790_000_000,
         "chat": {"id": 42, "type": content.pop("chat_type", "private")},
         "from": {"id": 42, "is_bot": False, "first_name": "Hina", "last_name": "Malik"},
         **content,
-    }  # fmt: skip
+    }
 
 
 def test_every_bundled_keyboard_fits_telegrams_callback_limit(catalog: Catalog) -> None:
@@ -47,8 +48,12 @@ def test_every_bundled_keyboard_fits_telegrams_callback_limit(catalog: Catalog) 
     for bank in catalog.banks.values():
         for question in bank.questions:
             if isinstance(question, SingleChoiceQuestion | MultiChoiceQuestion):
-                ask = Ask(longest_key, question.text, choice_options(question),
-                          multi=isinstance(question, MultiChoiceQuestion))  # fmt: skip
+                ask = Ask(
+                    longest_key,
+                    question.text,
+                    choice_options(question),
+                    multi=isinstance(question, MultiChoiceQuestion),
+                )
                 markup = keyboard(ask)
                 assert markup is not None
                 for row in markup.inline_keyboard:
@@ -99,8 +104,13 @@ def test_group_messages_and_channel_posts_never_reach_the_service() -> None:
 
 
 def test_forged_callback_data_becomes_a_press_the_engine_will_refuse() -> None:
-    query = {"id": "1", "from": message()["from"], "chat_instance": "c", "data": "drop table",
-             "message": message(text="Question")}  # fmt: skip
+    query = {
+        "id": "1",
+        "from": message()["from"],
+        "chat_instance": "c",
+        "data": "drop table",
+        "message": message(text="Question"),
+    }
     translated = read(update({"callback_query": query}))
     assert isinstance(translated, Press)
     assert translated.inbound.event == ChoicePicked("forged", ())

@@ -7,8 +7,14 @@ from sqlalchemy import select
 from screenbot.content.catalog import Catalog
 from screenbot.store.database import Database
 from screenbot.store.schema import Screening
+from tests.channels.telegram.conftest import (
+    Candidate,
+    answer_right,
+    reach_questions,
+    running,
+    settings_for,
+)
 from tests.fakes.telegram_api import FakeTelegram
-from tests.telegram.conftest import Candidate, answer_right, reach_questions, running, settings_for
 
 
 async def test_a_candidate_completes_a_screening_from_the_deep_link(

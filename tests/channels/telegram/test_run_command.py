@@ -27,9 +27,13 @@ async def test_run_serves_telegram_and_stops_cleanly_without_logging_the_token(
         "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",  # type: ignore[attr-defined]
     }
     process = await asyncio.create_subprocess_exec(
-        str(SCREENBOT), "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        str(SCREENBOT),
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         await fake.wait_for(lambda: bool(fake.called("getUpdates")), within=30)
         fake.say(4242, "/start backend-karachi")

@@ -1,0 +1,224 @@
+"""Posting each flow's digest exactly once per scheduled slot, across processes and restarts.
+
+A run first claims its slot with a unique (flow, slot) row; only the winner posts, then stores
+Slack's `ts`. A failed post keeps its claim, marked failed with a time to retry (backoff), so it
+shows in /healthz and is retried by whichever process gets there first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from screenbot.content.catalog import Catalog
+from screenbot.content.models import Flow
+from screenbot.recruiting.digest import Block, as_text, pages
+from screenbot.recruiting.ranking import shortlist
+from screenbot.scheduling import cron_trigger, fires_between, latest_fire
+from screenbot.store.database import Database
+from screenbot.store.schema import DigestSlot
+
+log = logging.getLogger(__name__)
+RETRY_BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+)
+
+
+class Poster(Protocol):
+    """Where digests go; returns the platform's id of the first message (Slack's `ts`)."""
+
+    async def post(self, channel: str, pages: list[list[Block]], text: str) -> str: ...
+
+
+class SlotOutcome(StrEnum):
+    POSTED = "posted"
+    TAKEN = "taken"  # another run claimed this slot first
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Digest:
+    pages: list[list[Block]]
+    text: str
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Digests:
+    def __init__(
+        self,
+        database: Database,
+        catalog: Catalog,
+        poster: Poster,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.database = database
+        self.catalog = catalog
+        self.poster = poster
+        self._clock = clock
+
+    def scheduled(self) -> list[Flow]:
+        return [f for f in self.catalog.flows.values() if f.shortlist is not None]
+
+    async def build(self, flow: Flow, until: datetime) -> Digest:
+        """The digest of candidates finished since the schedule's previous slot."""
+        since = None
+        if flow.shortlist is not None:
+            trigger = cron_trigger(flow.shortlist.schedule, flow.shortlist.timezone)
+            since = latest_fire(trigger, until - timedelta(seconds=1))
+        found = await shortlist(self.database, flow, until, since)
+        titles = {bank_id: bank.title for bank_id, bank in self.catalog.banks.items()}
+        return Digest(pages(found, titles), as_text(found, titles))
+
+    async def run_slot(self, flow: Flow, slot_at: datetime) -> SlotOutcome:
+        slot_id = await self._claim(flow.id, slot_at)
+        if slot_id is None:
+            return SlotOutcome.TAKEN
+        return await self._post(flow, slot_id, slot_at, attempts=0)
+
+    async def run_due(self, flow: Flow) -> SlotOutcome | None:
+        """The scheduler's job: the slot that just fired, if nobody has claimed it."""
+        assert flow.shortlist is not None
+        slot = latest_fire(
+            cron_trigger(flow.shortlist.schedule, flow.shortlist.timezone), self._clock()
+        )
+        return None if slot is None else await self.run_slot(flow, slot)
+
+    async def catch_up(self) -> dict[str, SlotOutcome]:
+        """After downtime: post each flow's most recent missed slot once; skip (and log) older."""
+        outcomes = {}
+        now = self._clock()
+        for flow in self.scheduled():
+            assert flow.shortlist is not None
+            trigger = cron_trigger(flow.shortlist.schedule, flow.shortlist.timezone)
+            slot = latest_fire(trigger, now)
+            if slot is None:
+                continue
+            last = await self._last_slot(flow.id)
+            if last is not None and last >= slot:
+                continue
+            if last is not None:
+                skipped = fires_between(trigger, last, slot)[:-1]
+                if skipped:
+                    log.warning(
+                        "digest %s: skipped %d missed slot(s) before %s",
+                        flow.id,
+                        len(skipped),
+                        slot.isoformat(),
+                    )
+            outcomes[flow.id] = await self.run_slot(flow, slot)
+        return outcomes
+
+    async def retry_failed(self) -> list[SlotOutcome]:
+        """Retry failed posts whose backoff has passed; each is re-claimed by one run only."""
+        now = self._clock()
+        async with self.database.reading() as conn:
+            due = (
+                await conn.execute(
+                    select(
+                        DigestSlot.id, DigestSlot.flow_id, DigestSlot.slot_at, DigestSlot.attempts
+                    ).where(DigestSlot.status == "failed", DigestSlot.retry_at <= now)
+                )
+            ).all()
+        outcomes = []
+        for row in due:
+            flow = self.catalog.flows.get(row.flow_id)
+            if flow is None:
+                continue
+            async with self.database.transaction() as conn:
+                won = await conn.execute(
+                    update(DigestSlot)
+                    .where(DigestSlot.id == row.id, DigestSlot.status == "failed")
+                    .values(status="claimed", claimed_at=now)
+                )
+            if won.rowcount:
+                outcomes.append(await self._post(flow, row.id, row.slot_at, row.attempts))
+        return outcomes
+
+    async def stuck(self) -> list[str]:
+        """Slots whose post failed and is waiting for a retry, for /healthz."""
+        async with self.database.reading() as conn:
+            rows = await conn.execute(
+                select(DigestSlot.flow_id, DigestSlot.slot_at).where(DigestSlot.status == "failed")
+            )
+            return [f"{r.flow_id}@{r.slot_at.isoformat()}" for r in rows]
+
+    async def _claim(self, flow_id: str, slot_at: datetime) -> int | None:
+        async with self.database.transaction() as conn:
+            module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+            result = await conn.execute(
+                module.insert(DigestSlot)
+                .values(
+                    flow_id=flow_id,
+                    slot_at=slot_at,
+                    status="claimed",
+                    claimed_at=self._clock(),
+                    attempts=0,
+                )
+                .on_conflict_do_nothing(index_elements=["flow_id", "slot_at"])
+                .returning(DigestSlot.id)
+            )
+            slot_id = result.scalar_one_or_none()
+        return None if slot_id is None else int(slot_id)
+
+    async def _last_slot(self, flow_id: str) -> datetime | None:
+        async with self.database.reading() as conn:
+            return (
+                await conn.execute(
+                    select(DigestSlot.slot_at)
+                    .where(DigestSlot.flow_id == flow_id)
+                    .order_by(DigestSlot.slot_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+
+    async def _post(
+        self, flow: Flow, slot_id: int, slot_at: datetime, attempts: int
+    ) -> SlotOutcome:
+        assert flow.shortlist is not None
+        channel = flow.shortlist.slack_channel
+        try:
+            digest = await self.build(flow, slot_at)
+            ts = await self.poster.post(channel, digest.pages, digest.text)
+        except Exception as exc:  # recorded on the claim; retried with backoff
+            delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF) - 1)]
+            log.error(
+                "digest %s for %s failed (attempt %d), retrying in %s: %s",
+                flow.id,
+                slot_at.isoformat(),
+                attempts + 1,
+                delay,
+                exc,
+            )
+            values: dict[str, Any] = {
+                "status": "failed",
+                "attempts": attempts + 1,
+                "retry_at": self._clock() + delay,
+                "last_error": str(exc)[:500],
+            }
+            outcome = SlotOutcome.FAILED
+        else:
+            values = {
+                "status": "posted",
+                "attempts": attempts + 1,
+                "channel": channel,
+                "ts": ts,
+                "retry_at": None,
+                "last_error": None,
+            }
+            outcome = SlotOutcome.POSTED
+        async with self.database.transaction() as conn:
+            await conn.execute(update(DigestSlot).where(DigestSlot.id == slot_id).values(**values))
+        return outcome
