@@ -1,0 +1,107 @@
+"""A fake Slack Web API: the methods screenbot calls, answered like Slack, with optional 429s.
+
+Tests read what was posted and updated, and can answer a method with 429 (and Retry-After) or
+5xx first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+Json = dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    token: str = "xoxb-test-token"
+    calls: list[tuple[str, Json]] = field(default_factory=list)
+    failures: dict[str, list[int]] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    messages: dict[tuple[str, str], Json] = field(default_factory=dict)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/api/{method}", self._endpoint, methods=["POST", "GET"])])
+
+    def called(self, method: str) -> list[Json]:
+        return [params for name, params in self.calls if name == method]
+
+    def posted(self, channel: str | None = None) -> list[Json]:
+        return [m for (c, _), m in self.messages.items() if channel in (None, c)]
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        params = await _params(request)
+        self.calls.append((method, params))
+        planned = self.failures.get(method)
+        if planned:
+            status = planned.pop(0)
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            return JSONResponse({"ok": False, "error": "ratelimited"}, status, headers=headers)
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return JSONResponse({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error": "unknown_method"})
+        return JSONResponse({"ok": True, **handler(params)})
+
+    def _auth_test(self, _params: Json) -> Json:
+        return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "screenbot"}
+
+    def _chat_postMessage(self, params: Json) -> Json:
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        channel = str(params["channel"])
+        message = {
+            "ts": ts,
+            "channel": channel,
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks", []),
+        }
+        self.messages[(channel, ts)] = message
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _chat_update(self, params: Json) -> Json:
+        message = self.messages[(str(params["channel"]), str(params["ts"]))]
+        message.update({k: params[k] for k in ("text", "blocks") if k in params})
+        return {"channel": params["channel"], "ts": params["ts"]}
+
+    def _chat_postEphemeral(self, params: Json) -> Json:
+        return {"message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+
+    def _views_open(self, params: Json) -> Json:
+        return {"view": {"id": "V1", **params["view"]}}
+
+    def _conversations_members(self, params: Json) -> Json:
+        return {
+            "members": self.members.get(str(params["channel"]), []),
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_open(self, params: Json) -> Json:
+        return {"channel": {"id": f"D{params['users']}"}}
+
+
+async def _params(request: Request) -> Json:
+    body = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return dict(json.loads(body)) if body else {}
+    form = await request.form()
+    params: Json = {}
+    for key, value in form.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                params[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        params[key] = value
+    return params

@@ -1,0 +1,90 @@
+"""Finished screenings put straight into the store, and a Slack poster on the fake Web API."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from screenbot.channels.slack.client import SlackPoster, web_client
+from screenbot.engine.state import ScoredAnswer, ScreeningState, Stage
+from screenbot.store.database import Database
+from screenbot.store.repository import Person, Repository
+from tests.fakes.server import serving
+from tests.fakes.slack_api import FakeSlack
+
+_ids = itertools.count(1)
+
+
+async def finish(
+    database: Database,
+    name: str,
+    score: float | None,
+    at: datetime,
+    *,
+    flow_id: str = "backend-karachi",
+    stage: Stage = Stage.COMPLETED,
+    seconds: float = 30.0,
+) -> int:
+    """A screening that ended at `at` with `score`; returns its id."""
+    profile = (
+        ("full_name", name),
+        ("city", "Karachi"),
+        ("years_experience", 4),
+        ("expected_salary_pkr", 250_000),
+        ("work_model", "hybrid"),
+    )
+    answers = tuple(ScoredAnswer("databases", f"q{n}", "x", 1.0, 1.0, seconds) for n in range(3))
+    state = ScreeningState(
+        flow_id,
+        stage,
+        started_at=at - timedelta(minutes=20),
+        updated_at=at,
+        profile=profile,
+        answers=answers,
+        score=score,
+        section_scores=(("databases", score or 0.0),),
+        passed=None if score is None else score >= 0.6,
+    )
+    async with database.transaction() as conn:
+        repo = Repository(conn)
+        key = f"finished-{next(_ids)}"
+        person = Person("console", key, key, name[:200])
+        candidate = (await repo.lock_people([person], at))[person]
+        sid = await repo.insert_screening(candidate, state, 1, "v1", {})
+        await repo.save_states([(sid, state)])
+        await repo.add_answers(
+            [
+                {
+                    "screening_id": sid,
+                    "position": n,
+                    "bank_id": "databases",
+                    "bank_version": "v",
+                    "question_id": f"q{n}",
+                    "raw_answer": "x",
+                    "points": 1.0,
+                    "max_points": 1.0,
+                    "seconds": seconds,
+                    "late": False,
+                    "answered_at": at,
+                }
+                for n in range(3)
+            ]
+        )
+    return sid
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    api = FakeSlack()
+    async with serving(api.app()) as port:
+        api.port = port  # type: ignore[attr-defined]  # where the client should call
+        yield api
+
+
+@pytest.fixture
+def poster(slack: FakeSlack) -> SlackPoster:
+    url = f"http://127.0.0.1:{slack.port}/api/"  # type: ignore[attr-defined]
+    return SlackPoster(web_client(slack.token, url))
