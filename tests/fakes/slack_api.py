@@ -35,8 +35,15 @@ class FakeSlack:
     def called(self, method: str) -> list[Json]:
         return [params for name, params in self.calls if name == method]
 
+    def channel_id(self, channel: str) -> str:
+        """Slack answers with ids; names like #hiring map to a stable made-up id."""
+        if not channel.startswith("#"):
+            return channel
+        return "C" + "".join(ch for ch in channel.upper() if ch.isalnum())[:10]
+
     def posted(self, channel: str | None = None) -> list[Json]:
-        return [m for (c, _), m in self.messages.items() if channel in (None, c)]
+        wanted = None if channel is None else self.channel_id(channel)
+        return [m for (c, _), m in self.messages.items() if wanted in (None, c)]
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
@@ -59,7 +66,7 @@ class FakeSlack:
 
     def _chat_postMessage(self, params: Json) -> Json:
         ts = f"{int(time.time())}.{next(self._ts):06d}"
-        channel = str(params["channel"])
+        channel = self.channel_id(str(params["channel"]))
         message = {
             "ts": ts,
             "channel": channel,
@@ -70,7 +77,7 @@ class FakeSlack:
         return {"channel": channel, "ts": ts, "message": message}
 
     def _chat_update(self, params: Json) -> Json:
-        message = self.messages[(str(params["channel"]), str(params["ts"]))]
+        message = self.messages[(self.channel_id(str(params["channel"])), str(params["ts"]))]
         message.update({k: params[k] for k in ("text", "blocks") if k in params})
         return {"channel": params["channel"], "ts": params["ts"]}
 

@@ -37,6 +37,9 @@ async def test_two_processes_post_a_slot_once(
     assert sorted(outcomes) == [SlotOutcome.POSTED, SlotOutcome.TAKEN]
     [posted] = slack.called("chat.postMessage")
     assert posted["channel"] == "#hiring-backend-karachi"
+    assert await Digests(database, catalog, poster).channels_of(flow.id) == {
+        slack.channel_id("#hiring-backend-karachi")
+    }
     assert "Ayesha" in posted["text"]
 
 

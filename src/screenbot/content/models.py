@@ -196,6 +196,23 @@ class Shortlist(Strict):
     )
 
 
+class DecisionMessages(Strict):
+    """What a candidate is told when a recruiter decides; shown in their own chat."""
+
+    advance: str = (
+        "Good news: the hiring team would like to move forward with your application. "
+        "A recruiter will contact you shortly to arrange the next interview."
+    )
+    reject: str = (
+        "Thank you for taking the screening. The hiring team has decided not to move forward "
+        "with your application this time. We wish you the best in your search."
+    )
+    hold: str = (
+        "Thank you for your patience: your application is on hold while the hiring team "
+        "reviews other candidates. We'll be in touch either way."
+    )
+
+
 DEFAULT_CITIES = (
     "Karachi",
     "Lahore",
@@ -225,6 +242,7 @@ class Flow(Strict):
         "Our hiring team reviews every screening and will contact you within a few working days."
     )
     shortlist: Shortlist | None = None
+    decisions: DecisionMessages = DecisionMessages()
 
     @field_validator("profile")
     @classmethod

@@ -35,9 +35,9 @@ RETRY_BACKOFF = (
 
 
 class Poster(Protocol):
-    """Where digests go; returns the platform's id of the first message (Slack's `ts`)."""
+    """Where digests go; returns the channel's id and the first message's id (Slack's `ts`)."""
 
-    async def post(self, channel: str, pages: list[list[Block]], text: str) -> str: ...
+    async def post(self, channel: str, pages: list[list[Block]], text: str) -> tuple[str, str]: ...
 
 
 class SlotOutcome(StrEnum):
@@ -191,7 +191,7 @@ class Digests:
         channel = flow.shortlist.slack_channel
         try:
             digest = await self.build(flow, slot_at)
-            ts = await self.poster.post(channel, digest.pages, digest.text)
+            channel, ts = await self.poster.post(channel, digest.pages, digest.text)
         except Exception as exc:  # recorded on the claim; retried with backoff
             delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF) - 1)]
             log.error(
@@ -222,3 +222,13 @@ class Digests:
         async with self.database.transaction() as conn:
             await conn.execute(update(DigestSlot).where(DigestSlot.id == slot_id).values(**values))
         return outcome
+
+    async def channels_of(self, flow_id: str) -> set[str]:
+        """Channel ids this flow's digests were posted in: their members are its recruiters."""
+        async with self.database.reading() as conn:
+            rows = await conn.execute(
+                select(DigestSlot.channel)
+                .where(DigestSlot.flow_id == flow_id, DigestSlot.channel.is_not(None))
+                .distinct()
+            )
+            return {str(c) for c in rows.scalars()}

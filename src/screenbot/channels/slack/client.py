@@ -25,18 +25,18 @@ def web_client(token: str, base_url: str) -> AsyncWebClient:
 
 
 class SlackPoster:
-    """Posts a digest's pages to a channel; the first message's `ts` identifies the digest."""
+    """Posts a digest's pages; returns the channel id and the first message's `ts`."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def post(self, channel: str, pages: list[list[Block]], text: str) -> str:
-        first: str | None = None
+    async def post(self, channel: str, pages: list[list[Block]], text: str) -> tuple[str, str]:
+        first: tuple[str, str] | None = None
         for number, blocks in enumerate(pages, start=1):
             notice = text if number == 1 else f"{text.splitlines()[0]} (continued, {number})"
             response = await self.client.chat_postMessage(
                 channel=channel, blocks=blocks, text=notice[:3000]
             )
-            first = first or str(response["ts"])
+            first = first or (str(response["channel"]), str(response["ts"]))
         assert first is not None
         return first
