@@ -15,7 +15,7 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from screenbot.channels.telegram.courier import Courier
+from screenbot.channels.telegram.courier import TelegramCourier
 from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, read
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService
@@ -48,7 +48,7 @@ class TelegramChannel:
         )
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.service = service
-        self.courier = Courier(self.application.bot, service)
+        self.courier = TelegramCourier(self.application.bot, service)
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_secret = settings.telegram_webhook_secret
         self._pump: asyncio.Task[None] | None = None

@@ -1,0 +1,81 @@
+"""Sending a channel's outbox: in order per chat, retried later if the platform fails.
+
+A channel says how one message is sent and what its platform's errors mean (`send`); this class
+keeps the order, marks what went out, and runs the pump that picks up what could not be sent:
+everything at start-up (what a crash left), and later only messages older than `grace`, so it
+never races a send in progress in this process or another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from screenbot.service import ScreeningService
+from screenbot.store.outbox import Delivery
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    DROPPED = "dropped"  # the platform refused this message for good; the next one may go
+    BLOCKED = "blocked"  # the person blocked the bot: nothing more goes to them
+    LATER = "later"  # try again later, keeping the order
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Courier(ABC):
+    def __init__(
+        self,
+        channel: str,
+        service: ScreeningService,
+        *,
+        grace: timedelta = timedelta(seconds=30),
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.channel = channel
+        self.service = service
+        self.grace = grace
+        self._clock = clock
+        self._in_flight: set[int] = set()
+
+    @abstractmethod
+    async def send(self, delivery: Delivery) -> Outcome:
+        """Send one message, retrying what is worth retrying now."""
+
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        sent: list[Delivery] = []
+        self._in_flight.update(d.id for d in deliveries)
+        try:
+            for delivery in deliveries:
+                outcome = await self.send(delivery)
+                if outcome is Outcome.SENT:
+                    sent.append(delivery)
+                elif outcome is not Outcome.DROPPED:
+                    break
+            await self.service.delivered(sent)
+        finally:
+            self._in_flight.difference_update(d.id for d in deliveries)
+
+    async def pump(self, *, everything: bool = False) -> None:
+        """Send what the outbox still holds, chat by chat, in the order it was written."""
+        before = None if everything else self._clock() - self.grace
+        pending = await self.service.outbox.pending(self.channel, before=before)
+        chats: dict[str, list[Delivery]] = {}
+        for delivery in pending:
+            if delivery.id not in self._in_flight:
+                chats.setdefault(delivery.address, []).append(delivery)
+        await asyncio.gather(*(self.deliver(chat) for chat in chats.values()))
+
+    async def blocked(self, delivery: Delivery) -> Outcome:
+        await self.service.outbox.blocked(delivery.candidate_id, self._clock())
+        return Outcome.BLOCKED
+
+    async def dropped(self, delivery: Delivery, error: str) -> Outcome:
+        await self.service.outbox.give_up(delivery, error, self._clock())
+        return Outcome.DROPPED
