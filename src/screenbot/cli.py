@@ -82,9 +82,7 @@ def chat(
 def run() -> None:
     """Run the bot on every channel whose tokens are set; with none, chat in the terminal."""
     settings = Settings()
-    if settings.slack_enabled:
-        typer.echo("note: the Slack channel is not part of this release; ignoring its tokens.")
-    if not settings.telegram_enabled:
+    if not settings.telegram_enabled and not settings.slack_bot_token:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN is set, so this is a terminal chat.\n"
             "Set them (see the README) to serve candidates on Telegram and Slack."

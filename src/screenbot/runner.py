@@ -10,8 +10,12 @@ from collections.abc import Callable
 import uvicorn
 
 from screenbot.app import open_app
+from screenbot.channels.slack.channel import SlackChannel
+from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.channels.telegram import TelegramChannel
 from screenbot.errors import ScreenbotError
+from screenbot.recruiting.digests import Digests
+from screenbot.scheduling import JobScheduler
 from screenbot.settings import Settings
 from screenbot.web.app import build_web
 
@@ -23,6 +27,11 @@ class ConfigurationError(ScreenbotError):
 
 
 def _check(settings: Settings) -> None:
+    if settings.slack_bot_token and not (settings.slack_signing_secret or settings.slack_app_token):
+        raise ConfigurationError(
+            "SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN "
+            "(Socket Mode): set one so Slack's requests can be trusted."
+        )
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         raise ConfigurationError(
             "TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET: set a long random "
@@ -37,7 +46,21 @@ async def serve(
     _check(settings)
     async with open_app(settings) as parts:
         telegram = TelegramChannel(settings, parts.service) if settings.telegram_enabled else None
-        web = build_web(parts.database, telegram)
+        slack = digests = None
+        scheduler = JobScheduler()
+        if settings.slack_enabled:
+            assert settings.slack_bot_token is not None
+            client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+            digests = Digests(parts.database, parts.catalog, SlackPoster(client))
+            slack = SlackChannel(settings, client, parts.service, parts.catalog, digests)
+            digests.schedule(scheduler)
+
+            async def pump_slack() -> None:
+                assert slack is not None
+                await slack.pump()
+
+            scheduler.every("slack-outbox", 5.0, pump_slack)
+        web = build_web(parts.database, telegram, slack, digests)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((settings.http_host, settings.http_port))
@@ -56,6 +79,9 @@ async def serve(
                 on_ready(sock.getsockname()[1])
             await stop.wait()
         finally:
+            scheduler.shutdown()
+            if slack is not None:
+                await slack.stop()
             if telegram is not None:
                 await telegram.stop()
             server.should_exit = True

@@ -21,7 +21,7 @@ from screenbot.content.catalog import Catalog
 from screenbot.content.models import Flow
 from screenbot.recruiting.digest import Block, as_text, pages
 from screenbot.recruiting.ranking import shortlist
-from screenbot.scheduling import cron_trigger, fires_between, latest_fire
+from screenbot.scheduling import JobScheduler, cron_trigger, fires_between, latest_fire
 from screenbot.store.database import Database
 from screenbot.store.schema import DigestSlot
 
@@ -71,6 +71,22 @@ class Digests:
 
     def scheduled(self) -> list[Flow]:
         return [f for f in self.catalog.flows.values() if f.shortlist is not None]
+
+    def schedule(self, scheduler: JobScheduler, retry_every: float = 60.0) -> None:
+        """One cron job per flow from its schedule and time zone, plus retries of failed posts."""
+        for flow in self.scheduled():
+            assert flow.shortlist is not None
+
+            async def run(flow: Flow = flow) -> None:
+                await self.run_due(flow)
+
+            trigger = cron_trigger(flow.shortlist.schedule, flow.shortlist.timezone)
+            scheduler.cron(f"digest:{flow.id}", trigger, run)
+
+        async def retry() -> None:
+            await self.retry_failed()
+
+        scheduler.every("digest-retries", retry_every, retry)
 
     async def build(self, flow: Flow, until: datetime) -> Digest:
         """The digest of candidates finished since the schedule's previous slot."""

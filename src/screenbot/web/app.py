@@ -5,25 +5,36 @@ from __future__ import annotations
 import hmac
 import json
 
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from screenbot.channels.slack.channel import SlackChannel
 from screenbot.channels.telegram import TelegramChannel
+from screenbot.recruiting.digests import Digests
 from screenbot.store.database import Database
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def build_web(database: Database, telegram: TelegramChannel | None) -> Starlette:
+def build_web(
+    database: Database,
+    telegram: TelegramChannel | None,
+    slack: SlackChannel | None = None,
+    digests: Digests | None = None,
+) -> Starlette:
     async def healthz(_request: Request) -> Response:
         try:
             async with database.reading() as conn:
                 await conn.execute(text("SELECT 1"))
+            stuck = await digests.stuck() if digests is not None else []
         except Exception as exc:  # any failure to reach the database is "unhealthy"
             return JSONResponse({"status": "unhealthy", "database": str(exc)[:200]}, 503)
+        if stuck:
+            return JSONResponse({"status": "degraded", "digests_failed": stuck})
         return JSONResponse({"status": "ok"})
 
     async def telegram_webhook(request: Request) -> Response:
@@ -43,6 +54,13 @@ def build_web(database: Database, telegram: TelegramChannel | None) -> Starlette
         return Response(status_code=200)
 
     routes = [Route("/healthz", healthz)]
+    if slack is not None and slack.app_token is None:
+        bolt = AsyncSlackRequestHandler(slack.app)
+
+        async def slack_events(request: Request) -> Response:
+            return await bolt.handle(request)
+
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     if telegram is not None and telegram.webhook_url:
         routes.append(Route("/telegram/webhook", telegram_webhook, methods=["POST"]))
     return Starlette(routes=routes)

@@ -1,0 +1,74 @@
+"""Engine messages as Slack Block Kit for candidates: buttons, or checkboxes plus Submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screenbot.engine.messages import Ask, Outbound
+from screenbot.recruiting.digest import escape
+
+Block = dict[str, Any]
+BUTTON_TEXT = 75
+MAX_CHECKBOXES = 10
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= BUTTON_TEXT else label[: BUTTON_TEXT - 1] + "…"
+
+
+def value(prompt_key: str, choice: str) -> str:
+    return f"{prompt_key}|{choice}"
+
+
+def parse_value(raw: str) -> tuple[str, str] | None:
+    key, sep, choice = raw.partition("|")
+    return (key, choice) if sep and key else None
+
+
+def render(message: Outbound) -> tuple[str, list[Block]]:
+    """The notification text and the blocks of one message."""
+    text = message.text
+    if not isinstance(message, Ask) or not message.options:
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+    body = escape(text)
+    if any(len(o.label) > BUTTON_TEXT for o in message.options):
+        body += "\n" + "\n".join(
+            f"{n}. {escape(o.label)}" for n, o in enumerate(message.options, 1)
+        )
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _short(o.label)},
+            "value": value(message.prompt_key, o.id),
+        }
+        for o in message.options
+    ]
+    if message.multi and len(options) <= MAX_CHECKBOXES:
+        submit = {
+            "type": "button",
+            "action_id": "submit",
+            "value": message.prompt_key,
+            "text": {"type": "plain_text", "text": "Submit"},
+            "style": "primary",
+        }
+        elements = [{"type": "checkboxes", "action_id": "pick", "options": options}, submit]
+    else:
+        elements = [
+            {"type": "button", "action_id": f"answer_{n}", "value": o["value"], "text": o["text"]}
+            for n, o in enumerate(options)
+        ]
+    blocks.append(
+        {"type": "actions", "block_id": f"ask-{message.prompt_key}", "elements": elements}
+    )
+    return text, blocks
+
+
+def answered(question_text: str, answer: str) -> list[Block]:
+    """The question as it stays in the chat once answered: its text and the answer, no buttons."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": question_text}},
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"Your answer: {escape(answer)}"}],
+        },
+    ]
