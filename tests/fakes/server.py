@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import uvicorn
@@ -25,3 +25,12 @@ async def serving(app: Starlette) -> AsyncIterator[int]:
         server.should_exit = True
         await task
         sock.close()
+
+
+async def eventually(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """Wait for work the bot does after acknowledging a request."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the bot did not do what the test waited for")
+        await asyncio.sleep(0.02)

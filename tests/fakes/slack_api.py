@@ -98,6 +98,11 @@ class FakeSlack:
 
 
 async def _params(request: Request) -> Json:
+    """Arguments arrive as JSON, as a form, or in the query string, depending on the method."""
+    return {**dict(request.query_params), **await _body(request)}
+
+
+async def _body(request: Request) -> Json:
     body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
         return dict(json.loads(body)) if body else {}

@@ -27,6 +27,9 @@ async def finish(
     flow_id: str = "backend-karachi",
     stage: Stage = Stage.COMPLETED,
     seconds: float = 30.0,
+    channel: str = "console",
+    address: str | None = None,
+    raw: str = "x",
 ) -> int:
     """A screening that ended at `at` with `score`; returns its id."""
     profile = (
@@ -51,7 +54,7 @@ async def finish(
     async with database.transaction() as conn:
         repo = Repository(conn)
         key = f"finished-{next(_ids)}"
-        person = Person("console", key, key, name[:200])
+        person = Person(channel, key, address or key, name[:200])
         candidate = (await repo.lock_people([person], at))[person]
         sid = await repo.insert_screening(candidate, state, 1, "v1", {})
         await repo.save_states([(sid, state)])
@@ -63,7 +66,7 @@ async def finish(
                     "bank_id": "databases",
                     "bank_version": "v",
                     "question_id": f"q{n}",
-                    "raw_answer": "x",
+                    "raw_answer": raw,
                     "points": 1.0,
                     "max_points": 1.0,
                     "seconds": seconds,

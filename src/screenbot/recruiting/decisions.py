@@ -111,16 +111,10 @@ async def transcript(
     """Every answered question of a screening with its score, for recruiters only."""
     async with database.reading() as conn:
         rows = (
-            (
-                await conn.execute(
-                    select(Answer)
-                    .where(Answer.screening_id == screening_id)
-                    .order_by(Answer.position)
-                )
+            await conn.execute(
+                select(Answer).where(Answer.screening_id == screening_id).order_by(Answer.position)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
     lines = []
     for answer in rows:
         bank = catalog.banks.get(answer.bank_id)

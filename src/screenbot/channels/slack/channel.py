@@ -110,7 +110,8 @@ class SlackChannel:
             ChoicePicked(key, choices),
             _now(),
         )
-        if await self._turn(inbound) and shown:
+        turn = await self.service.handle(inbound)
+        if turn.advanced and shown:
             question = body["message"]["blocks"][0]["text"]["text"]
             await self.client.chat_update(
                 channel=who.address,
@@ -118,6 +119,7 @@ class SlackChannel:
                 text=body["message"].get("text", ""),
                 blocks=answered(question, shown),
             )
+        await self.courier.deliver(turn.deliveries)
 
     async def _on_answer(self, ack: AsyncAck, body: Body, action: Body) -> None:
         await ack()

@@ -1,0 +1,205 @@
+"""Slack through the real bolt app: signatures, retries, a candidate in a DM, recruiters acting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from screenbot.channels.slack.client import SlackPoster, web_client
+from screenbot.content.catalog import Catalog
+from screenbot.recruiting.digests import Digests, SlotOutcome
+from screenbot.store.database import Database
+from screenbot.store.schema import Decision, OutboxMessage
+from tests.channels.slack.conftest import SlackRequests
+from tests.fakes.server import eventually
+from tests.fakes.slack_api import FakeSlack
+from tests.recruiting.conftest import finish
+
+
+def dm(slack: FakeSlack, user: str) -> list[dict[str, Any]]:
+    return slack.posted(f"D{user}")
+
+
+def button(message: dict[str, Any], label: str) -> dict[str, Any]:
+    for block in message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("type") == "button" and element["text"]["text"] == label:
+                return {k: element[k] for k in ("action_id", "value", "text")}
+    raise AssertionError(f"no button {label!r}")
+
+
+async def test_bad_stale_and_missing_signatures_are_refused(
+    bot: SlackRequests, slack: FakeSlack
+) -> None:
+    assert (await bot.dm("U1", "hi", "Ev1", secret="not-the-secret")).status_code == 401
+    assert (await bot.dm("U1", "hi", "Ev2", age=600)).status_code == 401
+    unsigned = await bot.http.post(bot.url, json={"type": "event_callback"})
+    assert unsigned.status_code == 401
+    assert slack.called("chat.postMessage") == []
+
+
+async def test_a_candidate_screens_in_a_dm_and_a_retried_event_is_handled_once(
+    bot: SlackRequests, slack: FakeSlack
+) -> None:
+    assert (await bot.dm("U7", "hello", "Ev10")).status_code == 200
+    await eventually(lambda: len(dm(slack, "U7")) == 2)
+    retry = await bot.dm("U7", "hello", "Ev10", headers={"X-Slack-Retry-Num": "1"})
+    assert retry.status_code == 200
+    picker = dm(slack, "U7")[-1]
+    assert picker["text"] == "Which opening would you like to apply for?"
+    await bot.press("U7", "DU7", picker, button(picker, "Backend Developer, Karachi"))
+    await eventually(lambda: len(dm(slack, "U7")) == 4)
+    consent = dm(slack, "U7")[-1]
+    await bot.press("U7", "DU7", consent, button(consent, "I agree"))
+    await eventually(lambda: dm(slack, "U7")[-1]["text"] == "What is your full name?")
+    closed = slack.messages[("DU7", consent["ts"])]
+    assert closed["blocks"][-1]["elements"][0]["text"] == "Your answer: I agree"
+    await bot.dm("U7", "Faraz <!channel> Ahmed", "Ev11")
+    await eventually(lambda: dm(slack, "U7")[-1]["text"].startswith("What email"))
+    assert len(dm(slack, "U7")) == 6
+
+
+async def test_screen_command_opens_a_dm_on_that_flow(bot: SlackRequests, slack: FakeSlack) -> None:
+    response = await bot.command("/screen", "senior-backend-remote", "U9", "CGENERAL")
+    assert response.status_code == 200
+    await eventually(lambda: len(dm(slack, "U9")) == 2)
+    assert dm(slack, "U9")[0]["text"].startswith(
+        "Hi! This is the screening for Senior Backend Engineer"
+    )
+
+
+@pytest.fixture
+async def digest(
+    bot: SlackRequests, slack: FakeSlack, db_url: str, catalog: Catalog
+) -> dict[str, Any]:
+    """A posted digest with a Slack candidate and a console candidate; returns its message."""
+    db = Database(db_url)
+    now = datetime.now(UTC)
+    try:
+        hostile = "<!here> see <https://evil.example|docs>"
+        await finish(
+            db,
+            "<!channel> *boss*",
+            0.9,
+            now - timedelta(hours=1),
+            channel="slack",
+            address="DU42",
+            raw=hostile,
+        )
+        await finish(db, "Rabia", 0.7, now - timedelta(hours=2))
+        poster = SlackPoster(web_client(slack.token, f"http://127.0.0.1:{slack.port}/api/"))  # type: ignore[attr-defined]
+        flow = catalog.flow("backend-karachi")
+        assert await Digests(db, catalog, poster).run_slot(flow, now) is SlotOutcome.POSTED
+    finally:
+        await db.dispose()
+    slack.members[slack.channel_id("#hiring-backend-karachi")] = ["URECRUITER"]
+    [message] = slack.posted("#hiring-backend-karachi")
+    return message
+
+
+async def decisions(db_url: str) -> list[tuple[str, str]]:
+    db = Database(db_url)
+    try:
+        async with db.reading() as conn:
+            rows = await conn.execute(select(Decision.decision, Decision.decided_by))
+            return [(r.decision, r.decided_by) for r in rows]
+    finally:
+        await db.dispose()
+
+
+async def test_the_digest_escapes_what_candidates_typed(digest: dict[str, Any]) -> None:
+    rendered = repr(digest["blocks"])
+    assert "&lt;!channel&gt; *boss*" in rendered
+    assert "<!channel>" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("label", "decision", "shown"),
+    [
+        ("Advance", "advance", "✅ Advanced by <@URECRUITER>"),
+        ("Reject", "reject", "❌ Rejected by <@URECRUITER>"),
+        ("Hold", "hold", "⏸ On hold by <@URECRUITER>"),
+    ],
+)
+async def test_a_recruiter_decides_and_the_candidate_hears_it(
+    bot: SlackRequests,
+    slack: FakeSlack,
+    digest: dict[str, Any],
+    db_url: str,
+    catalog: Catalog,
+    label: str,
+    decision: str,
+    shown: str,
+) -> None:
+    channel = slack.channel_id("#hiring-backend-karachi")
+    await bot.press("URECRUITER", channel, digest, button(digest, label))
+    await eventually(lambda: bool(dm(slack, "U42")))
+    assert dm(slack, "U42")[0]["text"] == getattr(
+        catalog.flow("backend-karachi").decisions, decision
+    )
+    updated = slack.messages[(channel, digest["ts"])]
+    assert shown in repr(updated["blocks"])
+    assert await decisions(db_url) == [(decision, "URECRUITER")]
+
+
+async def test_a_stranger_is_refused_and_nothing_changes(
+    bot: SlackRequests, slack: FakeSlack, digest: dict[str, Any], db_url: str
+) -> None:
+    channel = slack.channel_id("#hiring-backend-karachi")
+    await bot.press("USTRANGER", channel, digest, button(digest, "Advance"))
+    await eventually(lambda: bool(slack.called("chat.postEphemeral")))
+    [refusal] = slack.called("chat.postEphemeral")
+    assert refusal["user"] == "USTRANGER"
+    assert refusal["text"] == "Only the recruiters of this opening can do that."
+    assert await decisions(db_url) == []
+    assert slack.called("chat.update") == []
+    assert dm(slack, "U42") == []
+
+
+async def test_view_answers_opens_an_escaped_transcript_for_recruiters_only(
+    bot: SlackRequests, slack: FakeSlack, digest: dict[str, Any]
+) -> None:
+    channel = slack.channel_id("#hiring-backend-karachi")
+    await bot.press("USTRANGER", channel, digest, button(digest, "View answers"))
+    await bot.press("URECRUITER", channel, digest, button(digest, "View answers"))
+    await eventually(lambda: bool(slack.called("views.open")))
+    [opened] = slack.called("views.open")
+    modal = opened["view"]
+    assert modal["type"] == "modal"
+    assert len(modal["blocks"]) == 3
+    first = modal["blocks"][0]["text"]["text"]
+    assert "1/1 in 30s" in first
+    assert "&lt;!here&gt; see &lt;https://evil.example|docs&gt;" in first
+    assert "<!here>" not in repr(modal)
+
+
+async def test_shortlist_command_is_ephemeral_and_for_recruiters(
+    bot: SlackRequests, slack: FakeSlack, digest: dict[str, Any]
+) -> None:
+    channel = slack.channel_id("#hiring-backend-karachi")
+    await bot.command("/shortlist", "backend-karachi", "URECRUITER", channel)
+    await bot.command("/shortlist", "backend-karachi", "USTRANGER", channel)
+    await eventually(lambda: len(slack.called("chat.postEphemeral")) == 2)
+    by_user = {e["user"]: e for e in slack.called("chat.postEphemeral")}
+    assert "&lt;!channel&gt; *boss*" in repr(by_user["URECRUITER"]["blocks"])
+    assert by_user["USTRANGER"]["text"].startswith("Only the recruiters")
+    assert len(slack.posted("#hiring-backend-karachi")) == 1
+
+
+async def test_no_unsent_replies_are_left_behind(
+    bot: SlackRequests, slack: FakeSlack, db_url: str
+) -> None:
+    await bot.dm("U3", "hello", "Ev30")
+    await eventually(lambda: len(dm(slack, "U3")) == 2)
+    db = Database(db_url)
+    try:
+        async with db.reading() as conn:
+            unsent = (
+                await conn.execute(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)))
+            ).all()
+    finally:
+        await db.dispose()
+    assert unsent == []
