@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,9 +18,11 @@ import typer
 
 from screenbot.app import open_app
 from screenbot.channels.console import ConsoleChat
+from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.content.catalog import load
 from screenbot.content.models import Bank, Flow
 from screenbot.errors import ScreenbotError
+from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.runner import serve
 from screenbot.settings import Settings
@@ -172,10 +175,44 @@ def report(
         output.write_text(text, encoding="utf-8")
 
 
+@app.command()
+def digest(
+    flow: Annotated[str, typer.Argument(help="Flow id.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print it instead of posting.")
+    ] = False,
+) -> None:
+    """Build a flow's shortlist digest now: post it to its Slack channel, or print it."""
+
+    async def go() -> str:
+        settings = Settings()
+        async with open_app(settings) as parts:
+            target = parts.catalog.flow(flow)
+            if dry_run:
+                built = await Digests(parts.database, parts.catalog, None).build(target, _now())
+                return built.text
+            if settings.slack_bot_token is None or target.shortlist is None:
+                raise ScreenbotError(
+                    "Posting needs SLACK_BOT_TOKEN and a `shortlist` section in the flow; "
+                    "use --dry-run to print the digest instead."
+                )
+            poster = SlackPoster(
+                web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+            )
+            built = await Digests(parts.database, parts.catalog, poster).build(target, _now())
+            channel, ts = await poster.post(target.shortlist.slack_channel, built.pages, built.text)
+            return f"posted to {target.shortlist.slack_channel} ({channel}, ts {ts})"
+
+    typer.echo(_run(go()))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @candidate_app.command("forget")
 def candidate_forget(candidate_id: Annotated[int, typer.Argument(help="Candidate id.")]) -> None:
     """Erase a candidate's personal data and answers."""
-    from datetime import UTC, datetime
 
     async def go() -> None:
         async with open_app(Settings()) as parts, parts.database.transaction() as conn:

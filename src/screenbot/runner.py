@@ -75,6 +75,12 @@ async def serve(
                     "Telegram channel started (%s)",
                     "webhook" if telegram.webhook_url else "polling",
                 )
+            if slack is not None and digests is not None:
+                await slack.start()
+                scheduler.start()
+                await digests.catch_up()
+                mode = "Socket Mode" if slack.app_token else "HTTP at /slack/events"
+                log.info("Slack channel started (%s)", mode)
             if on_ready is not None:
                 on_ready(sock.getsockname()[1])
             await stop.wait()

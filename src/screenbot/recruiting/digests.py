@@ -61,7 +61,7 @@ class Digests:
         self,
         database: Database,
         catalog: Catalog,
-        poster: Poster,
+        poster: Poster | None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.database = database
@@ -206,6 +206,8 @@ class Digests:
         assert flow.shortlist is not None
         channel = flow.shortlist.slack_channel
         try:
+            if self.poster is None:
+                raise RuntimeError("no Slack connection to post digests with")
             digest = await self.build(flow, slot_at)
             channel, ts = await self.poster.post(channel, digest.pages, digest.text)
         except Exception as exc:  # recorded on the claim; retried with backoff

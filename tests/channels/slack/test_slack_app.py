@@ -38,7 +38,7 @@ async def test_bad_stale_and_missing_signatures_are_refused(
     assert (await bot.dm("U1", "hi", "Ev2", age=600)).status_code == 401
     unsigned = await bot.http.post(bot.url, json={"type": "event_callback"})
     assert unsigned.status_code == 401
-    assert slack.called("chat.postMessage") == []
+    assert [m for m in slack.called("chat.postMessage") if m["channel"].startswith("D")] == []
 
 
 async def test_a_candidate_screens_in_a_dm_and_a_retried_event_is_handled_once(
@@ -84,20 +84,19 @@ async def digest(
             db,
             "<!channel> *boss*",
             0.9,
-            now - timedelta(hours=1),
+            now - timedelta(seconds=2),
             channel="slack",
             address="DU42",
             raw=hostile,
         )
-        await finish(db, "Rabia", 0.7, now - timedelta(hours=2))
+        await finish(db, "Rabia", 0.7, now - timedelta(seconds=3))
         poster = SlackPoster(web_client(slack.token, f"http://127.0.0.1:{slack.port}/api/"))  # type: ignore[attr-defined]
         flow = catalog.flow("backend-karachi")
         assert await Digests(db, catalog, poster).run_slot(flow, now) is SlotOutcome.POSTED
     finally:
         await db.dispose()
     slack.members[slack.channel_id("#hiring-backend-karachi")] = ["URECRUITER"]
-    [message] = slack.posted("#hiring-backend-karachi")
-    return message
+    return slack.posted("#hiring-backend-karachi")[-1]  # the first is start-up's catch-up
 
 
 async def decisions(db_url: str) -> list[tuple[str, str]]:
@@ -186,7 +185,7 @@ async def test_shortlist_command_is_ephemeral_and_for_recruiters(
     by_user = {e["user"]: e for e in slack.called("chat.postEphemeral")}
     assert "&lt;!channel&gt; *boss*" in repr(by_user["URECRUITER"]["blocks"])
     assert by_user["USTRANGER"]["text"].startswith("Only the recruiters")
-    assert len(slack.posted("#hiring-backend-karachi")) == 1
+    assert len(slack.posted("#hiring-backend-karachi")) == 2  # start-up's and the fixture's
 
 
 async def test_no_unsent_replies_are_left_behind(
