@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from screenbot.content.catalog import load_catalog
 from screenbot.scheduling import cron_trigger, latest_fire
 from screenbot.store.database import Database
@@ -96,3 +98,17 @@ async def test_digest_command_prints_or_posts_now(slack: FakeSlack, db_url: str)
     assert code == 0, posted
     assert posted.startswith("posted to #hiring-backend-karachi")
     assert len(slack.posted("#hiring-backend-karachi")) == 1
+
+
+async def test_a_digest_slack_refuses_shows_in_healthz_until_it_is_retried(
+    slack: FakeSlack, db_url: str
+) -> None:
+    slack.failures["chat.postMessage"] = [500] * 6  # slack-sdk retries each post twice
+    async with running(slack_settings(slack, db_url)) as port, httpx.AsyncClient() as http:
+        health = (await http.get(f"http://127.0.0.1:{port}/healthz")).json()
+    assert health["status"] == "degraded"
+    assert sorted(slot.split("@")[0] for slot in health["digests_failed"]) == [
+        "backend-karachi",
+        "senior-backend-remote",
+    ]
+    assert slack.posted() == []
