@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -12,8 +13,10 @@ from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.content.catalog import Catalog
 from screenbot.recruiting.digests import Digests, SlotOutcome
 from screenbot.store.database import Database
-from screenbot.store.schema import Decision, OutboxMessage
-from tests.channels.slack.conftest import SlackRequests
+from screenbot.store.schema import Answer, Decision, OutboxMessage
+from tests.channels.slack.conftest import SlackRequests, slack_settings
+from tests.channels.telegram.conftest import running
+from tests.engine.conftest import FIXTURES
 from tests.fakes.server import eventually
 from tests.fakes.slack_api import FakeSlack
 from tests.recruiting.conftest import finish
@@ -21,6 +24,10 @@ from tests.recruiting.conftest import finish
 
 def dm(slack: FakeSlack, user: str) -> list[dict[str, Any]]:
     return slack.posted(f"D{user}")
+
+
+async def more_than(slack: FakeSlack, user: str, count: int) -> None:
+    await eventually(lambda: len(dm(slack, user)) > count)
 
 
 def button(message: dict[str, Any], label: str) -> dict[str, Any]:
@@ -202,3 +209,57 @@ async def test_no_unsent_replies_are_left_behind(
     finally:
         await db.dispose()
     assert unsent == []
+
+
+async def test_multi_choice_in_a_dm_is_checkboxes_and_submit(slack: FakeSlack, db_url: str) -> None:
+    settings = slack_settings(slack, db_url).model_copy(
+        update={"banks_dir": FIXTURES / "banks", "flows_dir": FIXTURES / "flows"}
+    )
+    async with running(settings) as port, httpx.AsyncClient() as http:
+        bot = SlackRequests(http, f"http://127.0.0.1:{port}/slack/events")
+        await bot.command("/screen", "mini", "U5", "CGENERAL")
+        await eventually(lambda: len(dm(slack, "U5")) == 2)
+        steps = [
+            ("press", "I agree"),
+            ("say", "Omar Farooq"),
+            ("say", "omar@example.com"),
+            ("say", "3"),
+            ("press", "Lahore"),
+            ("say", "2 lakh"),
+            ("press", "Hybrid"),
+            ("press", "Yes"),
+            ("press", "443"),
+        ]
+        for n, (kind, value) in enumerate(steps):
+            count = len(dm(slack, "U5"))
+            if kind == "press":
+                await bot.press(
+                    "U5", "DU5", dm(slack, "U5")[-1], button(dm(slack, "U5")[-1], value)
+                )
+            else:
+                await bot.dm("U5", value, f"EvM{n}")
+            await more_than(slack, "U5", count)
+        question = dm(slack, "U5")[-1]
+        assert question["text"].startswith("Question 2 of 6")
+        [boxes, submit] = question["blocks"][-1]["elements"]
+        assert boxes["type"] == "checkboxes"
+        chosen = [o for o in boxes["options"] if o["text"]["text"] in {"PostgreSQL", "MySQL"}]
+        state = {"ask": {"pick": {"type": "checkboxes", "selected_options": chosen}}}
+        action = {k: submit[k] for k in ("action_id", "value", "text")}
+        await bot.press("U5", "DU5", question, action, state)
+        await eventually(lambda: dm(slack, "U5")[-1]["text"].startswith("Question 3 of 6"))
+        closed = slack.messages[("DU5", question["ts"])]
+        assert closed["blocks"][-1]["elements"][0]["text"] == "Your answer: PostgreSQL, MySQL"
+    db = Database(db_url)
+    try:
+        async with db.reading() as conn:
+            answer = (
+                await conn.execute(
+                    select(Answer.raw_answer, Answer.points).where(
+                        Answer.question_id == "pick-many"
+                    )
+                )
+            ).one()
+    finally:
+        await db.dispose()
+    assert (answer.raw_answer, answer.points) == ("a,b", 2.0)
