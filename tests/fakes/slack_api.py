@@ -15,7 +15,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 Json = dict[str, Any]
 
@@ -23,6 +24,10 @@ Json = dict[str, Any]
 @dataclass
 class FakeSlack:
     token: str = "xoxb-test-token"
+    app_token: str = "xapp-test-token"
+    port: int = 0
+    acks: list[Json] = field(default_factory=list)
+    sockets: list[WebSocket] = field(default_factory=list)
     calls: list[tuple[str, Json]] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
@@ -30,7 +35,34 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/api/{method}", self._endpoint, methods=["POST", "GET"])])
+        return Starlette(
+            routes=[
+                Route("/api/{method}", self._endpoint, methods=["POST", "GET"]),
+                WebSocketRoute("/socket", self._socket),
+            ]
+        )
+
+    async def envelope(self, kind: str, payload: Json, envelope_id: str) -> None:
+        """Send an event to the connected Socket Mode client, as Slack would."""
+        message = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": False,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        await self.sockets[-1].send_text(json.dumps(message))
+
+    async def _socket(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        self.sockets.append(websocket)
+        await websocket.send_text(json.dumps({"type": "hello", "num_connections": 1}))
+        try:
+            while True:
+                self.acks.append(json.loads(await websocket.receive_text()))
+        except WebSocketDisconnect:
+            self.sockets.remove(websocket)
 
     def called(self, method: str) -> list[Json]:
         return [params for name, params in self.calls if name == method]
@@ -54,7 +86,8 @@ class FakeSlack:
             status = planned.pop(0)
             headers = {"Retry-After": "1"} if status == 429 else {}
             return JSONResponse({"ok": False, "error": "ratelimited"}, status, headers=headers)
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        tokens = {f"Bearer {self.token}", f"Bearer {self.app_token}"}
+        if request.headers.get("authorization") not in tokens:
             return JSONResponse({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
@@ -92,6 +125,9 @@ class FakeSlack:
             "members": self.members.get(str(params["channel"]), []),
             "response_metadata": {"next_cursor": ""},
         }
+
+    def _apps_connections_open(self, _params: Json) -> Json:
+        return {"url": f"ws://127.0.0.1:{self.port}/socket"}
 
     def _conversations_open(self, params: Json) -> Json:
         return {"channel": {"id": f"D{params['users']}"}}

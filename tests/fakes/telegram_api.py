@@ -33,6 +33,7 @@ class Call:
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
+    port: int = 0
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)
     messages: dict[int, Json] = field(default_factory=dict)

@@ -83,11 +83,11 @@ async def finish(
 async def slack() -> AsyncIterator[FakeSlack]:
     api = FakeSlack()
     async with serving(api.app()) as port:
-        api.port = port  # type: ignore[attr-defined]  # where the client should call
+        api.port = port  # where the client should call
         yield api
 
 
 @pytest.fixture
 def poster(slack: FakeSlack) -> SlackPoster:
-    url = f"http://127.0.0.1:{slack.port}/api/"  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{slack.port}/api/"
     return SlackPoster(web_client(slack.token, url))

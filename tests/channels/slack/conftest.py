@@ -27,7 +27,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 async def slack() -> AsyncIterator[FakeSlack]:
     api = FakeSlack()
     async with serving(api.app()) as port:
-        api.port = port  # type: ignore[attr-defined]  # where the bot should call
+        api.port = port
         yield api
 
 
@@ -39,7 +39,7 @@ def slack_settings(slack: FakeSlack, db_url: str) -> Settings:
         "SCREENBOT_HTTP_PORT": 0,
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"http://127.0.0.1:{slack.port}/api/",  # type: ignore[attr-defined]
+        "SLACK_API_URL": f"http://127.0.0.1:{slack.port}/api/",
     }
     return Settings(**values)
 

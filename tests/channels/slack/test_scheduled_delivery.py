@@ -93,7 +93,7 @@ async def test_digest_command_prints_or_posts_now(slack: FakeSlack, db_url: str)
     code, refused = await screenbot(env, "digest", "backend-karachi")
     assert code == 2
     assert "Posting needs SLACK_BOT_TOKEN" in refused
-    env |= {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": f"http://127.0.0.1:{slack.port}/api/"}  # type: ignore[attr-defined]
+    env |= {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": f"http://127.0.0.1:{slack.port}/api/"}
     code, posted = await screenbot(env, "digest", "backend-karachi")
     assert code == 0, posted
     assert posted.startswith("posted to #hiring-backend-karachi")

@@ -97,7 +97,7 @@ async def digest(
             raw=hostile,
         )
         await finish(db, "Rabia", 0.7, now - timedelta(seconds=3))
-        poster = SlackPoster(web_client(slack.token, f"http://127.0.0.1:{slack.port}/api/"))  # type: ignore[attr-defined]
+        poster = SlackPoster(web_client(slack.token, f"http://127.0.0.1:{slack.port}/api/"))
         flow = catalog.flow("backend-karachi")
         assert await Digests(db, catalog, poster).run_slot(flow, now) is SlotOutcome.POSTED
     finally:

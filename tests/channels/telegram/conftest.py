@@ -27,7 +27,7 @@ from tests.fakes.telegram_api import FakeTelegram, Json
 async def fake() -> AsyncIterator[FakeTelegram]:
     api = FakeTelegram()
     async with serving(api.app()) as port:
-        api.port = port  # type: ignore[attr-defined]  # where the bot should call
+        api.port = port
         yield api
 
 
@@ -43,7 +43,7 @@ def settings_for(fake: FakeTelegram, db_url: str, **extra: Any) -> Settings:
         "SCREENBOT_FLOWS_DIR": str(ROOT / "conversations"),
         "SCREENBOT_HTTP_PORT": 0,
         "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",  # type: ignore[attr-defined]
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",
         **extra,
     }
     return Settings(**values)

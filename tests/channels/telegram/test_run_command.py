@@ -24,7 +24,7 @@ async def test_run_serves_telegram_and_stops_cleanly_without_logging_the_token(
         "SCREENBOT_FLOWS_DIR": str(ROOT / "conversations"),
         "SCREENBOT_HTTP_PORT": "0",
         "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",  # type: ignore[attr-defined]
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",
     }
     process = await asyncio.create_subprocess_exec(
         str(SCREENBOT),
