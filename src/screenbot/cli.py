@@ -28,6 +28,7 @@ from screenbot.runner import serve
 from screenbot.settings import Settings
 from screenbot.store.database import Database
 from screenbot.store.migrate import upgrade
+from screenbot.store.privacy import export_candidate
 from screenbot.store.repository import Repository
 
 T = TypeVar("T")
@@ -220,6 +221,17 @@ def candidate_forget(candidate_id: Annotated[int, typer.Argument(help="Candidate
 
     _run(go())
     typer.echo(f"candidate {candidate_id} erased.")
+
+
+@candidate_app.command("export")
+def candidate_export(candidate_id: Annotated[int, typer.Argument(help="Candidate id.")]) -> None:
+    """Print everything stored about a candidate, as JSON."""
+
+    async def go() -> dict[str, Any]:
+        async with open_app(Settings()) as parts:
+            return await export_candidate(parts.database, candidate_id)
+
+    typer.echo(json.dumps(_run(go()), indent=2, ensure_ascii=False))
 
 
 def main() -> None:

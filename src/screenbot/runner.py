@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import uvicorn
 
@@ -15,8 +16,9 @@ from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.channels.telegram import TelegramChannel
 from screenbot.errors import ScreenbotError
 from screenbot.recruiting.digests import Digests
-from screenbot.scheduling import JobScheduler
+from screenbot.scheduling import JobScheduler, cron_trigger
 from screenbot.settings import Settings
+from screenbot.store.privacy import anonymise_finished
 from screenbot.web.app import build_web
 
 log = logging.getLogger(__name__)
@@ -75,9 +77,17 @@ async def serve(
                     "Telegram channel started (%s)",
                     "webhook" if telegram.webhook_url else "polling",
                 )
+            if settings.retention_days is not None:
+                keep = timedelta(days=settings.retention_days)
+
+                async def retention() -> None:
+                    erased = await anonymise_finished(parts.database, datetime.now(UTC) - keep)
+                    log.info("retention: anonymised %d finished screening(s)", erased)
+
+                scheduler.cron("retention", cron_trigger("0 3 * * *", "UTC"), retention)
+            scheduler.start()
             if slack is not None and digests is not None:
                 await slack.start()
-                scheduler.start()
                 await digests.catch_up()
                 mode = "Socket Mode" if slack.app_token else "HTTP at /slack/events"
                 log.info("Slack channel started (%s)", mode)

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     flows_dir: Path = Field(Path("conversations"), validation_alias="SCREENBOT_FLOWS_DIR")
     http_host: str = Field("127.0.0.1", validation_alias="SCREENBOT_HTTP_HOST")
     http_port: int = Field(8080, validation_alias="SCREENBOT_HTTP_PORT")
+    retention_days: int | None = Field(None, gt=0, validation_alias="SCREENBOT_RETENTION_DAYS")
+    log_format: str = Field(
+        "text", pattern="^(text|json)$", validation_alias="SCREENBOT_LOG_FORMAT"
+    )
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field(

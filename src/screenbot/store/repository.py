@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from screenbot.engine.state import QuestionRef, ScreeningState
+from screenbot.errors import CandidateNotFoundError
 from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessage, Screening
 
 
@@ -201,8 +202,10 @@ class Repository:
             .where(OutboxMessage.candidate_id == candidate_id)
             .values(payload={"kind": "say", "text": ""})
         )
-        await self.conn.execute(
+        found = await self.conn.execute(
             update(Candidate)
             .where(Candidate.id == candidate_id)
             .values(display_name=None, erased_at=now)
         )
+        if not found.rowcount:
+            raise CandidateNotFoundError(candidate_id)
