@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from screenbot.content.catalog import Catalog, load_catalog
 from screenbot.errors import StoreError
+from screenbot.metrics import Metrics
 from screenbot.service import ScreeningService
 from screenbot.settings import Settings
 from screenbot.store.database import Database
@@ -20,6 +21,7 @@ class App:
     catalog: Catalog
     database: Database
     service: ScreeningService
+    metrics: Metrics
 
 
 @asynccontextmanager
@@ -36,6 +38,8 @@ async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncI
             await upgrade(database)
         elif not await is_current(database):
             raise StoreError("The database schema is out of date: run `screenbot db upgrade`.")
-        yield App(settings, catalog, database, ScreeningService(database, catalog))
+        metrics = Metrics()
+        service = ScreeningService(database, catalog, metrics=metrics)
+        yield App(settings, catalog, database, service, metrics)
     finally:
         await database.dispose()

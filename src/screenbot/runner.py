@@ -53,7 +53,9 @@ async def serve(
         if settings.slack_enabled:
             assert settings.slack_bot_token is not None
             client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-            digests = Digests(parts.database, parts.catalog, SlackPoster(client))
+            digests = Digests(
+                parts.database, parts.catalog, SlackPoster(client), metrics=parts.metrics
+            )
             slack = SlackChannel(settings, client, parts.service, parts.catalog, digests)
             digests.schedule(scheduler)
 
@@ -62,7 +64,7 @@ async def serve(
                 await slack.pump()
 
             scheduler.every("slack-outbox", 5.0, pump_slack)
-        web = build_web(parts.database, telegram, slack, digests)
+        web = build_web(parts.database, telegram, slack, digests, parts.metrics)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((settings.http_host, settings.http_port))

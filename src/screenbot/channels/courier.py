@@ -40,6 +40,7 @@ class Courier(ABC):
     ) -> None:
         self.channel = channel
         self.service = service
+        self.metrics = service.metrics
         self.grace = grace
         self._clock = clock
         self._in_flight: set[int] = set()
@@ -59,6 +60,7 @@ class Courier(ABC):
                 elif outcome is not Outcome.DROPPED:
                     break
             await self.service.delivered(sent)
+            self.metrics.messages_out.labels(self.channel).inc(len(sent))
         finally:
             self._in_flight.difference_update(d.id for d in deliveries)
 
@@ -72,10 +74,15 @@ class Courier(ABC):
                 chats.setdefault(delivery.address, []).append(delivery)
         await asyncio.gather(*(self.deliver(chat) for chat in chats.values()))
 
+    def error(self, kind: str) -> None:
+        self.metrics.platform_errors.labels(self.channel, kind).inc()
+
     async def blocked(self, delivery: Delivery) -> Outcome:
+        self.error("blocked")
         await self.service.outbox.blocked(delivery.candidate_id, self._clock())
         return Outcome.BLOCKED
 
     async def dropped(self, delivery: Delivery, error: str) -> Outcome:
+        self.error("refused")
         await self.service.outbox.give_up(delivery, error, self._clock())
         return Outcome.DROPPED

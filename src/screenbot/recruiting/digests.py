@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Flow
+from screenbot.metrics import Metrics
 from screenbot.recruiting.digest import Block, as_text, pages
 from screenbot.recruiting.ranking import shortlist
 from screenbot.scheduling import JobScheduler, cron_trigger, fires_between, latest_fire
@@ -63,8 +64,10 @@ class Digests:
         catalog: Catalog,
         poster: Poster | None,
         clock: Callable[[], datetime] = _utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
+        self.metrics = metrics or Metrics()
         self.catalog = catalog
         self.poster = poster
         self._clock = clock
@@ -239,6 +242,7 @@ class Digests:
             outcome = SlotOutcome.POSTED
         async with self.database.transaction() as conn:
             await conn.execute(update(DigestSlot).where(DigestSlot.id == slot_id).values(**values))
+        self.metrics.digests.labels(flow.id, outcome.value).inc()
         return outcome
 
     async def channels_of(self, flow_id: str) -> set[str]:

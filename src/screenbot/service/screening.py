@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from screenbot.content.catalog import Catalog
+from screenbot.metrics import Metrics
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.service.turns import run_turns
 from screenbot.store.database import Database
@@ -53,8 +55,10 @@ class ScreeningService:
         *,
         seeds: Callable[[], int] = _new_seed,
         clock: Callable[[], datetime] = _utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
+        self.metrics = metrics or Metrics()
         self.catalog = catalog
         self.outbox = Outbox(database)
         self._seeds = seeds
@@ -64,8 +68,14 @@ class ScreeningService:
 
     async def handle(self, inbound: Inbound) -> Turn:
         """Decide one event and store its outcome; `Turn.duplicate` if it was handled before."""
+        started = time.perf_counter()
         turn = await self._submit(inbound=inbound)
         assert turn is not None
+        channel = inbound.identity.channel
+        self.metrics.turn_seconds.observe(time.perf_counter() - started)
+        self.metrics.messages_in.labels(channel).inc()
+        if turn.duplicate:
+            self.metrics.duplicates.labels(channel).inc()
         return turn
 
     async def delivered(self, deliveries: Sequence[Delivery]) -> None:
@@ -104,7 +114,11 @@ class ScreeningService:
         async with self.database.transaction() as conn:
             repo = Repository(conn)
             await repo.mark_sent(sent, self._clock())
-            turns = await run_turns(repo, self.catalog, inbounds, self._seeds, self._clock())
+            turns, outcomes = await run_turns(
+                repo, self.catalog, inbounds, self._seeds, self._clock()
+            )
+        for flow_id, outcome in outcomes:
+            self.metrics.screenings.labels(flow_id, outcome).inc()
         results = iter(turns)
         for job in batch:
             _settle(job, next(results) if job.inbound is not None else None)

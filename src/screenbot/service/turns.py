@@ -44,6 +44,18 @@ def _may_draw(screenings: list[StoredScreening]) -> bool:
     return not screenings or any(s.state.stage.active and not s.state.plan for s in screenings)
 
 
+def _outcomes(before: ScreeningState | None, result: StepResult) -> list[tuple[str, str]]:
+    after = result.state
+    if after is None:
+        return []
+    if result.fresh:
+        return [(after.flow_id, "started")]
+    if before is None or before.stage is after.stage or after.stage.active:
+        return []
+    ended = [(after.flow_id, after.stage.value)]
+    return [*ended, (after.flow_id, "passed")] if after.passed else ended
+
+
 def person(inbound: Inbound) -> Person:
     who = inbound.identity
     return Person(who.channel, who.external_id, who.address, who.display_name)
@@ -84,10 +96,13 @@ async def run_turns(
     inbounds: Sequence[Inbound],
     seeds: Callable[[], int],
     now: datetime,
-) -> list[Turn]:
-    """Decide and stage every turn of the batch; the caller's transaction commits them."""
+) -> tuple[list[Turn], list[tuple[str, str]]]:
+    """Decide and stage every turn of the batch; the caller's transaction commits them.
+
+    Also returns the (flow, outcome) of every screening that started or ended, for metrics.
+    """
     if not inbounds:
-        return []
+        return [], []
     candidate_ids = await repo.lock_people(list({person(i) for i in inbounds}), now)
     owners = sorted(set(candidate_ids.values()))
     handled = await repo.known_events([i.key for i in inbounds])
@@ -100,6 +115,7 @@ async def run_turns(
     results: list[StepResult | None] = []
     screening_of_turn: list[int | None] = []
     advanced: list[bool] = []
+    outcomes: list[tuple[str, str]] = []
     fresh_events: list[tuple[str, int]] = []
     for number, inbound in enumerate(inbounds):
         candidate_id = candidate_ids[person(inbound)]
@@ -167,11 +183,13 @@ async def run_turns(
         results.append(result)
         screening_of_turn.append(screening_id)
         advanced.append(result.state != state)
+        outcomes += _outcomes(state, result)
     await repo.record_events(fresh_events, now)
     await writes.flush(repo, results)
-    return [
+    turns = [
         DUPLICATE
         if result is None
         else Turn(False, screening_of_turn[n], tuple(writes.replies.get(n, ())), advanced[n])
         for n, result in enumerate(results)
     ]
+    return turns, outcomes

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hmac
 import json
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,8 +15,10 @@ from starlette.routing import Route
 
 from screenbot.channels.slack.channel import SlackChannel
 from screenbot.channels.telegram import TelegramChannel
+from screenbot.metrics import Metrics
 from screenbot.recruiting.digests import Digests
 from screenbot.store.database import Database
+from screenbot.store.schema import OutboxMessage
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -25,7 +28,24 @@ def build_web(
     telegram: TelegramChannel | None,
     slack: SlackChannel | None = None,
     digests: Digests | None = None,
+    metrics: Metrics | None = None,
 ) -> Starlette:
+    async def exposition(_request: Request) -> Response:
+        assert metrics is not None
+        async with database.reading() as conn:
+            backlog = dict(
+                (
+                    await conn.execute(
+                        select(OutboxMessage.channel, func.count(OutboxMessage.id))
+                        .where(OutboxMessage.sent_at.is_(None))
+                        .group_by(OutboxMessage.channel)
+                    )
+                ).all()
+            )
+        for channel in {"telegram", "slack", "console", *backlog}:
+            metrics.outbox_backlog.labels(channel).set(backlog.get(channel, 0))
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
     async def healthz(_request: Request) -> Response:
         try:
             async with database.reading() as conn:
@@ -54,6 +74,8 @@ def build_web(
         return Response(status_code=200)
 
     routes = [Route("/healthz", healthz)]
+    if metrics is not None:
+        routes.append(Route("/metrics", exposition))
     if slack is not None and slack.app_token is None:
         bolt = AsyncSlackRequestHandler(slack.app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import select
 
 from screenbot.content.catalog import Catalog
@@ -21,7 +22,7 @@ async def test_a_candidate_completes_a_screening_from_the_deep_link(
     fake: FakeTelegram, db_url: str, catalog: Catalog
 ) -> None:
     db = Database(db_url)
-    async with running(settings_for(fake, db_url)):
+    async with running(settings_for(fake, db_url)) as port:
         nadia = Candidate(fake, db)
         await reach_questions(nadia)
         assert nadia.last["text"].startswith("Question 1 of 10")
@@ -34,6 +35,23 @@ async def test_a_candidate_completes_a_screening_from_the_deep_link(
                 assert "\n\nYour answer: " in closed["text"]
                 assert "reply_markup" not in closed
         assert nadia.last["text"].startswith("That's everything — thank you, Nadia!")
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+        for line in (
+            'screenbot_screenings_total{flow="backend-karachi",outcome="started"} 1.0',
+            'screenbot_screenings_total{flow="backend-karachi",outcome="completed"} 1.0',
+            'screenbot_screenings_total{flow="backend-karachi",outcome="passed"} 1.0',
+            'screenbot_outbox_backlog{channel="telegram"} 0.0',
+        ):
+            assert line in metrics
+        handled = float(
+            metrics.split('screenbot_messages_in_total{channel="telegram"} ')[1].split()[0]
+        )
+        sent = float(
+            metrics.split('screenbot_messages_out_total{channel="telegram"} ')[1].split()[0]
+        )
+        assert handled >= 20
+        assert sent == len(fake.sent(nadia.user_id))
     async with db.reading() as conn:
         screening = (await conn.execute(select(Screening))).one()
     await db.dispose()

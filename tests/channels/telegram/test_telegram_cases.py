@@ -175,7 +175,7 @@ async def test_start_with_an_unknown_flow_offers_the_open_ones_as_buttons(
 async def test_429_waits_and_then_the_reply_arrives(
     fake: FakeTelegram, db_url: str, db: Database
 ) -> None:
-    async with running(mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)):
+    async with running(mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)) as port:
         sara = Candidate(fake, db)
         fake.failures["sendMessage"] = [429, 500, 502]
         await sara.say("/start mini")
@@ -186,6 +186,15 @@ async def test_429_waits_and_then_the_reply_arrives(
             "Do you agree?",
         ]
         assert len(fake.called("sendMessage")) == 5
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert (
+            'screenbot_platform_errors_total{channel="telegram",kind="rate_limited"} 1.0' in metrics
+        )
+        assert (
+            'screenbot_platform_errors_total{channel="telegram",kind="network_or_5xx"} 2.0'
+            in metrics
+        )
 
 
 async def test_a_candidate_who_blocked_the_bot_is_not_retried(

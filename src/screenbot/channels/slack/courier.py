@@ -33,9 +33,11 @@ class SlackCourier(Courier):
                     "candidate %s cannot be reached on Slack: %s", delivery.candidate_id, error
                 )
                 return await self.blocked(delivery)
+            self.error(error or "api_error")
             await self.service.outbox.failed(delivery, error or str(exc))
             return Outcome.LATER
-        except OSError as exc:  # connection trouble after slack-sdk's own retries
+        except OSError as exc:
+            self.error("network")  # connection trouble after slack-sdk's own retries
             await self.service.outbox.failed(delivery, str(exc))
             return Outcome.LATER
         return Outcome.SENT

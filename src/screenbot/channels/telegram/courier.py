@@ -47,6 +47,7 @@ class TelegramCourier(Courier):
                     done += 1
                 return Outcome.SENT
             except RetryAfter as exc:
+                self.error("rate_limited")
                 await asyncio.sleep(_wait_of(exc))
             except Forbidden:
                 log.info("candidate %s blocked the bot; not sending again", delivery.candidate_id)
@@ -55,6 +56,7 @@ class TelegramCourier(Courier):
                 log.warning("Telegram refused outbox message %s: %s", delivery.id, exc)
                 return await self.dropped(delivery, str(exc))
             except NetworkError as exc:
+                self.error("network_or_5xx")
                 await self.service.outbox.failed(delivery, str(exc))
                 await asyncio.sleep(self.backoff * 2**attempt)
         return Outcome.LATER
