@@ -22,6 +22,7 @@ from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.content.catalog import load
 from screenbot.content.models import Bank, Flow
 from screenbot.errors import ScreenbotError
+from screenbot.logs import configure as configure_logs
 from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.runner import serve
@@ -32,6 +33,7 @@ from screenbot.store.privacy import export_candidate
 from screenbot.store.repository import Repository
 
 T = TypeVar("T")
+log = logging.getLogger("screenbot")
 
 app = typer.Typer(
     help="screenbot: first-round screening of backend candidates.",
@@ -93,10 +95,7 @@ def run() -> None:
         )
         _run(_chat(settings, None, getpass.getuser()))
         return
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    configure_logs(settings.log_format)
     _run(_serve_until_signalled(settings))
 
 
@@ -105,9 +104,11 @@ async def _serve_until_signalled(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(
-        settings, stop, lambda port: typer.echo(f"screenbot is running; HTTP on port {port}.")
-    )
+
+    def ready(port: int) -> None:
+        log.info("screenbot is running", extra={"http_port": port})
+
+    await serve(settings, stop, ready)
 
 
 @banks_app.command("lint")

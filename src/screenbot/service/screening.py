@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from screenbot.content.catalog import Catalog
+from screenbot.logs import current_screening
 from screenbot.metrics import Metrics
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.service.turns import run_turns
@@ -76,6 +77,18 @@ class ScreeningService:
         self.metrics.messages_in.labels(channel).inc()
         if turn.duplicate:
             self.metrics.duplicates.labels(channel).inc()
+        if turn.screening_id is not None:
+            current_screening.set(turn.screening_id)
+        log.info(
+            "turn handled",
+            extra={
+                "screening_id": turn.screening_id,
+                "channel": channel,
+                "duplicate": turn.duplicate,
+                "advanced": turn.advanced,
+                "replies": len(turn.deliveries),
+            },
+        )
         return turn
 
     async def delivered(self, deliveries: Sequence[Delivery]) -> None:

@@ -18,6 +18,7 @@ from screenbot.channels.telegram import TelegramChannel
 from screenbot.metrics import Metrics
 from screenbot.recruiting.digests import Digests
 from screenbot.store.database import Database
+from screenbot.store.migrate import is_current
 from screenbot.store.schema import OutboxMessage
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -47,15 +48,28 @@ def build_web(
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(_request: Request) -> Response:
+        channels = {}
+        if telegram is not None:
+            channels["telegram"] = telegram.state()
+        if slack is not None:
+            channels["slack"] = "socket mode" if slack.app_token else "http"
         try:
             async with database.reading() as conn:
                 await conn.execute(text("SELECT 1"))
+            current = await is_current(database)
             stuck = await digests.stuck() if digests is not None else []
         except Exception as exc:  # any failure to reach the database is "unhealthy"
-            return JSONResponse({"status": "unhealthy", "database": str(exc)[:200]}, 503)
-        if stuck:
-            return JSONResponse({"status": "degraded", "digests_failed": stuck})
-        return JSONResponse({"status": "ok"})
+            body = {"status": "unhealthy", "database": str(exc)[:200], "channels": channels}
+            return JSONResponse(body, 503)
+        report = {
+            "database": "ok",
+            "migrations": "current" if current else "behind",
+            "channels": channels,
+            "digests_failed": stuck,
+        }
+        if not current or "down" in channels.values():
+            return JSONResponse({"status": "unhealthy", **report}, 503)
+        return JSONResponse({"status": "degraded" if stuck else "ok", **report})
 
     async def telegram_webhook(request: Request) -> Response:
         assert telegram is not None

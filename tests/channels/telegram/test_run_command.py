@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -25,6 +26,7 @@ async def test_run_serves_telegram_and_stops_cleanly_without_logging_the_token(
         "SCREENBOT_HTTP_PORT": "0",
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_URL": f"http://127.0.0.1:{fake.port}/bot",
+        "SCREENBOT_LOG_FORMAT": "json",
     }
     process = await asyncio.create_subprocess_exec(
         str(SCREENBOT),
@@ -43,8 +45,13 @@ async def test_run_serves_telegram_and_stops_cleanly_without_logging_the_token(
         output, _ = await asyncio.wait_for(process.communicate(), 30)
     log = output.decode()
     assert process.returncode == 0, log
-    assert "screenbot is running; HTTP on port" in log
-    assert "Telegram channel started (polling)" in log
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]
+    messages = {r["message"] for r in records}
+    assert {"screenbot is running", "Telegram channel started (polling)"} <= messages
+    turns = [r for r in records if r["message"] == "turn handled"]
+    assert turns
+    assert all(isinstance(t["screening_id"], int) for t in turns)
+    assert {t["channel"] for t in turns} == {"telegram"}
     assert fake.token not in log
     assert fake.token.split(":")[1] not in log
     assert fake.sent(4242)[1]["text"].startswith("Before we start")

@@ -246,6 +246,14 @@ async def test_webhook_mode_checks_the_secret(
         TELEGRAM_WEBHOOK_SECRET="s3cret-token-for-tests",
     )
     async with running(settings) as port, httpx.AsyncClient() as http:
+        health = (await http.get(f"http://127.0.0.1:{port}/healthz")).json()
+        assert health == {
+            "status": "ok",
+            "database": "ok",
+            "migrations": "current",
+            "channels": {"telegram": "webhook"},
+            "digests_failed": [],
+        }
         [registered] = fake.called("setWebhook")
         assert registered["secret_token"] == "s3cret-token-for-tests"
         assert fake.called("getUpdates") == []

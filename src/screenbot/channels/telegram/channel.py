@@ -80,6 +80,15 @@ class TelegramChannel:
         await app.stop()
         await app.shutdown()
 
+    def state(self) -> str:
+        """How the channel is connected, for /healthz."""
+        if not self.application.running:
+            return "down"
+        if self.webhook_url:
+            return "webhook"
+        updater = self.application.updater
+        return "polling" if updater is not None and updater.running else "down"
+
     async def feed(self, payload: dict[str, Any]) -> None:
         """Take one update from the webhook; handled like a polled one."""
         update = Update.de_json(payload, self.application.bot)
