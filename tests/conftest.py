@@ -47,6 +47,13 @@ def catalog() -> Catalog:
     return load_catalog(ROOT / "question_banks", ROOT / "conversations")
 
 
+@pytest.fixture(scope="session")
+def mini() -> Catalog:
+    """A tiny catalog whose every answer the tests know (tests/fixtures)."""
+    fixtures = ROOT / "tests" / "fixtures"
+    return load_catalog(fixtures / "banks", fixtures / "flows")
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

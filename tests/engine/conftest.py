@@ -6,9 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from screenbot.content.catalog import Catalog, load_catalog
+from screenbot.content.catalog import Catalog
 from screenbot.content.models import MultiChoiceQuestion, Question, SingleChoiceQuestion
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
 from screenbot.engine.machine import StepResult, prompt_key, step
@@ -16,11 +14,6 @@ from screenbot.engine.messages import Outbound
 from screenbot.engine.state import QuestionRef, ScreeningState, Stage
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="session")
-def mini() -> Catalog:
-    return load_catalog(FIXTURES / "banks", FIXTURES / "flows")
 
 
 PROFILE = ["Ayesha Khan", "ayesha@example.com", "4", "Karachi", "250k", "hybrid"]
