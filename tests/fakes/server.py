@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
 
 
 @asynccontextmanager
@@ -34,3 +38,19 @@ async def eventually(condition: Callable[[], bool], within: float = 10.0) -> Non
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("the bot did not do what the test waited for")
         await asyncio.sleep(0.02)
+
+
+async def request_params(request: Request) -> dict[str, Any]:
+    """A platform API call's arguments, however the client sent them: query string, JSON body,
+    or a form whose nested objects arrive as JSON strings."""
+    params: dict[str, Any] = dict(request.query_params)
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()
+        return {**params, **(json.loads(body) if body else {})}
+    for key, value in (await request.form()).items():
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+                continue
+        params[key] = value
+    return params

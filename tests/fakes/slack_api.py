@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from tests.fakes.server import request_params
+
 Json = dict[str, Any]
 
 
@@ -79,7 +81,7 @@ class FakeSlack:
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
-        params = await _params(request)
+        params = await request_params(request)
         self.calls.append((method, params))
         planned = self.failures.get(method)
         if planned:
@@ -131,25 +133,3 @@ class FakeSlack:
 
     def _conversations_open(self, params: Json) -> Json:
         return {"channel": {"id": f"D{params['users']}"}}
-
-
-async def _params(request: Request) -> Json:
-    """Arguments arrive as JSON, as a form, or in the query string, depending on the method."""
-    return {**dict(request.query_params), **await _body(request)}
-
-
-async def _body(request: Request) -> Json:
-    body = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return dict(json.loads(body)) if body else {}
-    form = await request.form()
-    params: Json = {}
-    for key, value in form.items():
-        if isinstance(value, str) and value[:1] in "[{":
-            try:
-                params[key] = json.loads(value)
-                continue
-            except ValueError:
-                pass
-        params[key] = value
-    return params

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.server import request_params
 
 BOT = {"id": 7000, "is_bot": True, "first_name": "screenbot", "username": "screenbot_test_bot"}
 Json = dict[str, Any]
@@ -122,7 +123,7 @@ class FakeTelegram:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
             )
         method = request.path_params["method"]
-        params = await _params(request)
+        params = await request_params(request)
         self.calls.append(Call(method, params))
         self._changed.set()
         planned = self.failures.get(method)
@@ -191,24 +192,6 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return message
-
-
-async def _params(request: Request) -> Json:
-    """Bot API clients send JSON or form bodies; nested objects arrive as JSON strings."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        body = await request.body()
-        return dict(json.loads(body)) if body else {}
-    form = await request.form()
-    params: Json = {}
-    for key, value in form.items():
-        if isinstance(value, str) and value[:1] in "[{":
-            try:
-                params[key] = json.loads(value)
-                continue
-            except ValueError:
-                pass
-        params[key] = value
-    return params
 
 
 def _failure(status: int) -> JSONResponse:
