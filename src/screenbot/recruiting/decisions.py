@@ -13,12 +13,11 @@ from sqlalchemy import insert, select
 
 from screenbot.content.catalog import Catalog
 from screenbot.engine.messages import Say, to_payload
+from screenbot.recruiting.digest import DECISIONS
 from screenbot.store.database import Database
 from screenbot.store.outbox import Delivery
 from screenbot.store.repository import Repository
 from screenbot.store.schema import Answer, Candidate, Decision, Screening
-
-DECISIONS = ("advance", "reject", "hold")
 
 
 @dataclass(frozen=True)
