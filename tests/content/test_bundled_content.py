@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from screenbot.content.catalog import Catalog, load
-from screenbot.content.models import Bank, FreeTextQuestion
+from screenbot.content.models import Bank, FreeTextQuestion, content_hash
 from screenbot.engine.answers import Answer
 from screenbot.engine.scoring import score
 from tests.content.conftest import BUNDLED_BANKS, BUNDLED_FLOWS, write
@@ -104,8 +104,8 @@ def test_the_two_flows_weigh_their_sections_differently(catalog: Catalog) -> Non
 
 
 def test_every_bundled_content_version_is_12_hex_digits(catalog: Catalog) -> None:
-    versions = [b.version for b in catalog.banks.values()] + [
-        f.version for f in catalog.flows.values()
+    versions = [catalog.bank_version(b) for b in catalog.banks] + [
+        catalog.flow_version(f) for f in catalog.flows
     ]
     assert [v for v in versions if not VERSION.match(v)] == []
     assert len(set(versions)) == len(versions), "two different contents share a version"
@@ -135,7 +135,7 @@ def version_of(folder: Path, text: str) -> str:
     write(folder, "versioned.yaml", text)
     catalog, problems = load([folder])
     assert problems == []
-    return catalog.banks["versioned"].version
+    return catalog.bank_version("versioned")
 
 
 def test_editing_a_question_text_changes_the_bank_version(tmp_path: Path) -> None:
@@ -147,6 +147,31 @@ def test_editing_a_question_text_changes_the_bank_version(tmp_path: Path) -> Non
     assert VERSION.match(before)
     assert VERSION.match(after)
     assert before != after
+
+
+def test_an_edited_copy_of_a_bank_gets_its_own_version(catalog: Catalog) -> None:
+    before = catalog.bank_version("docker")
+    bank = catalog.banks["docker"]
+    first, *rest = bank.questions
+    edited = bank.model_copy(
+        update={"questions": (first.model_copy(update={"text": "Reworded?"}), *rest)}
+    )
+
+    copied = Catalog(banks={**catalog.banks, "docker": edited}, flows=catalog.flows)
+
+    assert copied.bank_version("docker") != before
+    assert copied.bank_version("docker") == content_hash(edited)
+
+
+def test_an_edited_copy_of_a_flow_gets_its_own_version(catalog: Catalog) -> None:
+    before = catalog.flow_version("backend-karachi")
+    flow = catalog.flow("backend-karachi")
+    edited = flow.model_copy(update={"pass_score": 1 - flow.pass_score})
+
+    copied = Catalog(banks=catalog.banks, flows={**catalog.flows, flow.id: edited})
+
+    assert copied.flow_version(flow.id) != before
+    assert copied.flow_version(flow.id) == content_hash(edited)
 
 
 def test_adding_yaml_comments_keeps_the_bank_version(tmp_path: Path) -> None:

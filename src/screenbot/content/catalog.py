@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from screenbot.content.models import Bank, Flow
+from screenbot.content.models import Bank, Flow, content_hash
 from screenbot.content.yaml_source import YamlDocument, parse
 from screenbot.errors import ContentError, ContentProblem, UnknownFlowError
 from screenbot.scheduling import ScheduleError, cron_trigger
@@ -25,6 +25,15 @@ class Catalog:
 
     banks: Mapping[str, Bank]
     flows: Mapping[str, Flow]
+    _bank_versions: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _flow_versions: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Hash every bank and flow once here, so a turn never pays for hashing content."""
+        bank_versions = {bank_id: content_hash(bank) for bank_id, bank in self.banks.items()}
+        flow_versions = {flow_id: content_hash(flow) for flow_id, flow in self.flows.items()}
+        object.__setattr__(self, "_bank_versions", MappingProxyType(bank_versions))
+        object.__setattr__(self, "_flow_versions", MappingProxyType(flow_versions))
 
     def flow(self, flow_id: str) -> Flow:
         try:
@@ -36,8 +45,14 @@ class Catalog:
     def open_flows(self) -> tuple[Flow, ...]:
         return tuple(f for f in sorted(self.flows.values(), key=lambda f: f.title) if f.open)
 
+    def bank_version(self, bank_id: str) -> str:
+        return self._bank_versions[bank_id]
+
+    def flow_version(self, flow_id: str) -> str:
+        return self._flow_versions[flow_id]
+
     def bank_versions(self, flow: Flow) -> dict[str, str]:
-        return {s.bank: self.banks[s.bank].version for s in flow.sections}
+        return {s.bank: self._bank_versions[s.bank] for s in flow.sections}
 
 
 def _describe(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:

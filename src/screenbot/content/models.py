@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 from enum import StrEnum
-from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -147,7 +146,10 @@ ChoiceQuestion = SingleChoiceQuestion | MultiChoiceQuestion
 
 
 def content_hash(model: BaseModel) -> str:
-    """A short digest of the content itself: comments and formatting never change a version."""
+    """A short digest of the content itself: comments and formatting never change a version.
+
+    Never cached on the model: `model_copy(update=...)` would carry a cached digest into the copy.
+    """
     canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -163,10 +165,6 @@ class Bank(Strict):
             if q.id == question_id:
                 return q
         raise KeyError(question_id)
-
-    @cached_property
-    def version(self) -> str:
-        return content_hash(self)
 
 
 class Knockout(Strict):
@@ -261,10 +259,6 @@ class Flow(Strict):
         if len(set(banks)) != len(banks):
             raise ValueError("each bank may appear in one section only")
         return sections
-
-    @cached_property
-    def version(self) -> str:
-        return content_hash(self)
 
     @property
     def total_weight(self) -> float:
