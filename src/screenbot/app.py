@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from screenbot.content.catalog import Catalog, load_catalog
 from screenbot.errors import StoreError
@@ -39,7 +40,8 @@ async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncI
         elif not await is_current(database):
             raise StoreError("The database schema is out of date: run `screenbot db upgrade`.")
         metrics = Metrics()
-        service = ScreeningService(database, catalog, metrics=metrics)
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        service = ScreeningService(database, catalog, metrics=metrics, lease=lease)
         yield App(settings, catalog, database, service, metrics)
     finally:
         await database.dispose()

@@ -39,6 +39,11 @@ class Metrics:
             ["channel", "kind"],
             registry=r,
         )
+        self.database_retries = Counter(
+            "screenbot_database_retries",
+            "Commits retried because the database was unreachable",
+            registry=r,
+        )
         self.digests = Counter(
             "screenbot_digest_slots", "Digest slots by outcome", ["flow", "outcome"], registry=r
         )

@@ -63,7 +63,7 @@ async def serve(
                 assert slack is not None
                 await slack.pump()
 
-            scheduler.every("slack-outbox", 5.0, pump_slack)
+            scheduler.every("slack-outbox", slack.courier.pump_every, pump_slack)
         web = build_web(parts.database, telegram, slack, digests, parts.metrics)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

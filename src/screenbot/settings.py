@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", validation_alias="SCREENBOT_HTTP_HOST")
     http_port: int = Field(8080, validation_alias="SCREENBOT_HTTP_PORT")
     retention_days: int | None = Field(None, gt=0, validation_alias="SCREENBOT_RETENTION_DAYS")
+    outbox_lease_seconds: float = Field(
+        30.0, gt=0, validation_alias="SCREENBOT_OUTBOX_LEASE_SECONDS"
+    )
     log_format: str = Field(
         "text", pattern="^(text|json)$", validation_alias="SCREENBOT_LOG_FORMAT"
     )

@@ -1,9 +1,9 @@
 """Sending a channel's outbox: in order per chat, retried later if the platform fails.
 
 A channel says how one message is sent and what its platform's errors mean (`send`); this class
-keeps the order, marks what went out, and runs the pump that picks up what could not be sent:
-everything at start-up (what a crash left), and later only messages older than `grace`, so it
-never races a send in progress in this process or another.
+keeps the order, marks what went out, and runs the pump that picks up what could not be sent.
+The pump claims only messages whose lease has lapsed (see `Outbox`), so it never races a send in
+progress in this process or another.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 
 from screenbot.service import ScreeningService
@@ -35,13 +35,11 @@ class Courier(ABC):
         channel: str,
         service: ScreeningService,
         *,
-        grace: timedelta = timedelta(seconds=30),
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.channel = channel
         self.service = service
         self.metrics = service.metrics
-        self.grace = grace
         self._clock = clock
         self._in_flight: set[int] = set()
 
@@ -64,10 +62,17 @@ class Courier(ABC):
         finally:
             self._in_flight.difference_update(d.id for d in deliveries)
 
-    async def pump(self, *, everything: bool = False) -> None:
-        """Send what the outbox still holds, chat by chat, in the order it was written."""
-        before = None if everything else self._clock() - self.grace
-        pending = await self.service.outbox.pending(self.channel, before=before)
+    @property
+    def pump_every(self) -> float:
+        """Seconds between pumps: often enough that a lapsed lease is picked up soon after."""
+        return min(5.0, self.service.outbox.lease.total_seconds() / 3)
+
+    async def pump(self, *, steal: bool = False) -> None:
+        """Send what the outbox still holds, chat by chat, in the order it was written.
+
+        `steal` takes messages still leased too: only for a process that knows it is alone.
+        """
+        pending = await self.service.outbox.claim(self.channel, self._clock(), steal=steal)
         chats: dict[str, list[Delivery]] = {}
         for delivery in pending:
             if delivery.id not in self._in_flight:

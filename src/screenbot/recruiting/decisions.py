@@ -7,7 +7,7 @@ goes through the outbox of the candidate's own channel, so it survives a crash l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -15,7 +15,7 @@ from screenbot.content.catalog import Catalog
 from screenbot.engine.messages import Say, to_payload
 from screenbot.recruiting.digest import DECISIONS
 from screenbot.store.database import Database
-from screenbot.store.outbox import Delivery
+from screenbot.store.outbox import DEFAULT_LEASE, Delivery
 from screenbot.store.repository import Repository
 from screenbot.store.schema import Answer, Candidate, Decision, Screening
 
@@ -54,6 +54,9 @@ async def decide(
     decision: str,
     by: str,
     now: datetime,
+    *,
+    sent_live_on: str | None = None,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> Decided | None:
     """Record a decision and queue the flow's message to the candidate; None if the screening
     is gone (erased)."""
@@ -94,6 +97,7 @@ async def decide(
                         "address": row.address,
                         "payload": to_payload(message),
                         "created_at": now,
+                        "claimed_until": now + lease if row.channel == sent_live_on else None,
                         "attempts": 0,
                     }
                 ]

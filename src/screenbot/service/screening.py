@@ -4,6 +4,9 @@ Each inbound event is deduplicated, decided by the engine, and its answer, new s
 (the outbox) are written in the same transaction. Events that arrive while a transaction runs
 wait and share the next one (group commit): one commit per batch instead of one per message.
 A batch that fails is retried one event at a time, so a bad event fails only its own caller.
+While the database is unreachable (a restart, a failover) the batch waits and tries again, for
+up to `outage_patience`; a retried commit that had in fact gone through is recognised by its
+event keys, so nothing is stored twice.
 """
 
 from __future__ import annotations
@@ -14,15 +17,15 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from screenbot.content.catalog import Catalog
 from screenbot.logs import current_screening
 from screenbot.metrics import Metrics
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.service.turns import run_turns
-from screenbot.store.database import Database
-from screenbot.store.outbox import Delivery, Outbox
+from screenbot.store.database import Database, is_outage
+from screenbot.store.outbox import DEFAULT_LEASE, Delivery, Outbox
 from screenbot.store.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -57,11 +60,14 @@ class ScreeningService:
         seeds: Callable[[], int] = _new_seed,
         clock: Callable[[], datetime] = _utcnow,
         metrics: Metrics | None = None,
+        lease: timedelta = DEFAULT_LEASE,
+        outage_patience: float = 30.0,
     ) -> None:
         self.database = database
         self.metrics = metrics or Metrics()
         self.catalog = catalog
-        self.outbox = Outbox(database)
+        self.outbox = Outbox(database, lease)
+        self.outage_patience = outage_patience
         self._seeds = seeds
         self._clock = clock
         self._queue: list[_Job] = []
@@ -109,7 +115,7 @@ class ScreeningService:
         while self._queue:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
-                await self._commit(batch)
+                await self._commit_through_outages(batch)
             except Exception as exc:  # handed to each waiting caller below
                 if len(batch) == 1:
                     _settle(batch[0], exc)
@@ -121,20 +127,41 @@ class ScreeningService:
                     except Exception as single:  # the caller gets it
                         _settle(job, single)
 
+    async def _commit_through_outages(self, batch: list[_Job]) -> None:
+        pause = 0.1
+        deadline = time.monotonic() + self.outage_patience
+        while True:
+            try:
+                return await self._commit(batch)
+            except Exception as exc:
+                if not is_outage(exc) or time.monotonic() + pause > deadline:
+                    raise
+                self.metrics.database_retries.inc()
+                log.warning(
+                    "database unreachable (%s); retrying in %.1f s", _first_line(exc), pause
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
     async def _commit(self, batch: list[_Job]) -> None:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
         sent = [i for j in batch for i in j.sent]
         async with self.database.transaction() as conn:
             repo = Repository(conn)
             await repo.mark_sent(sent, self._clock())
+            now = self._clock()
             turns, outcomes = await run_turns(
-                repo, self.catalog, inbounds, self._seeds, self._clock()
+                repo, self.catalog, inbounds, self._seeds, now, now + self.outbox.lease
             )
         for flow_id, outcome in outcomes:
             self.metrics.screenings.labels(flow_id, outcome).inc()
         results = iter(turns)
         for job in batch:
             _settle(job, next(results) if job.inbound is not None else None)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).split("\n", 1)[0][:200]
 
 
 def _settle(job: _Job, outcome: Turn | BaseException | None) -> None:

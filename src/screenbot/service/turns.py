@@ -96,8 +96,11 @@ async def run_turns(
     inbounds: Sequence[Inbound],
     seeds: Callable[[], int],
     now: datetime,
+    replies_claimed_until: datetime,
 ) -> tuple[list[Turn], list[tuple[str, str]]]:
     """Decide and stage every turn of the batch; the caller's transaction commits them.
+
+    Replies are claimed until `replies_claimed_until`: the caller sends them straight away.
 
     Also returns the (flow, outcome) of every screening that started or ended, for metrics.
     """
@@ -142,7 +145,11 @@ async def run_turns(
             flow = catalog.flow(result.state.flow_id)
             new_seed = seeds()
             screening_id = await repo.insert_screening(
-                candidate_id, result.state, new_seed, flow.version, catalog.bank_versions(flow)
+                candidate_id,
+                result.state,
+                new_seed,
+                catalog.flow_version(flow.id),
+                catalog.bank_versions(flow),
             )
             mine.append(StoredScreening(screening_id, new_seed, result.state))
         elif stored is not None and result.state is not None and result.state != state:
@@ -157,7 +164,7 @@ async def run_turns(
                     "screening_id": screening_id,
                     "position": len(state.answers),
                     "bank_id": answer.bank,
-                    "bank_version": catalog.banks[answer.bank].version,
+                    "bank_version": catalog.bank_version(answer.bank),
                     "question_id": answer.question,
                     "raw_answer": answer.raw,
                     "points": answer.points,
@@ -176,6 +183,7 @@ async def run_turns(
                     "address": inbound.identity.address,
                     "payload": to_payload(message),
                     "created_at": inbound.at,
+                    "claimed_until": replies_claimed_until,
                     "attempts": 0,
                 }
             )

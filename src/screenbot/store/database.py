@@ -9,7 +9,18 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether an error means the database could not be reached, rather than refused the work.
+
+    A lost connection, a refused one, or a server shutting down: waiting and retrying helps.
+    """
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OSError | ConnectionError)
 
 
 def is_sqlite(url: str | URL) -> bool:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, exists, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 
-from screenbot.engine.messages import Outbound, from_payload
+from screenbot.engine.messages import Ask, Outbound, from_payload
 from screenbot.store.database import Database
 from screenbot.store.schema import Candidate, OutboxMessage
+
+DEFAULT_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -23,41 +28,104 @@ class Delivery:
     message: Outbound
 
 
-class Outbox:
-    def __init__(self, database: Database) -> None:
-        self.database = database
+_DELIVERY_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.candidate_id,
+    OutboxMessage.screening_id,
+    OutboxMessage.address,
+    OutboxMessage.payload,
+)
 
-    async def pending(
-        self,
-        channel: str,
-        *,
-        address: str | None = None,
-        before: datetime | None = None,
-        limit: int = 500,
-    ) -> list[Delivery]:
-        """Unsent messages in the order they were written: what a restart must still send."""
-        query = (
-            select(
-                OutboxMessage.id,
-                OutboxMessage.candidate_id,
-                OutboxMessage.screening_id,
-                OutboxMessage.address,
-                OutboxMessage.payload,
+
+def _delivery(row: Row[Any]) -> Delivery:
+    return Delivery(
+        row.id, row.candidate_id, row.screening_id, row.address, from_payload(row.payload)
+    )
+
+
+async def _superseded_questions(
+    conn: AsyncConnection, claimed: list[Delivery], now: datetime
+) -> set[int]:
+    """Retire claimed questions that a newer message to the same chat has overtaken.
+
+    Such a question was sent before a crash kept it from being marked, or the conversation went
+    on without it; sending it now would ask the candidate something already behind them.
+    """
+    questions = [d.id for d in claimed if isinstance(d.message, Ask)]
+    if not questions:
+        return set()
+    newer = aliased(OutboxMessage)
+    overtaken = exists().where(
+        newer.channel == OutboxMessage.channel,
+        newer.address == OutboxMessage.address,
+        newer.id > OutboxMessage.id,
+        newer.sent_at.is_not(None),
+    )
+    stale = set(
+        (
+            await conn.execute(
+                select(OutboxMessage.id).where(OutboxMessage.id.in_(questions), overtaken)
             )
+        ).scalars()
+    )
+    if stale:
+        await conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(stale))
+            .values(sent_at=now, last_error="superseded by a newer message to the same chat")
+        )
+    return stale
+
+
+class Outbox:
+    """Unsent replies, each owned for `lease` by the process that claimed it.
+
+    The process that writes a reply claims it at once and sends it straight away; a pump in
+    any process takes only rows whose lease has lapsed (the sender crashed or gave up for now).
+    """
+
+    def __init__(self, database: Database, lease: timedelta = DEFAULT_LEASE) -> None:
+        self.database = database
+        self.lease = lease
+
+    async def pending(self, channel: str, *, address: str | None = None) -> list[Delivery]:
+        """Unsent messages in the order they were written, claimed or not."""
+        query = (
+            select(*_DELIVERY_COLUMNS)
             .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
             .order_by(OutboxMessage.id)
-            .limit(limit)
         )
         if address is not None:
             query = query.where(OutboxMessage.address == address)
-        if before is not None:
-            query = query.where(OutboxMessage.created_at < before)
         async with self.database.reading() as conn:
-            rows = await conn.execute(query)
-            return [
-                Delivery(r.id, r.candidate_id, r.screening_id, r.address, from_payload(r.payload))
-                for r in rows
-            ]
+            return [_delivery(row) for row in await conn.execute(query)]
+
+    async def claim(
+        self, channel: str, now: datetime, *, steal: bool = False, limit: int = 500
+    ) -> list[Delivery]:
+        """Take unsent messages whose lease has lapsed (all of them if `steal`), in order.
+
+        Only a process that knows it is alone may steal: a long-polling bot at start-up.
+        """
+        lapsed = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+        chosen = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
+            .where(true() if steal else lapsed)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
+            .values(claimed_until=now + self.lease)
+            .returning(*_DELIVERY_COLUMNS)
+        )
+        async with self.database.transaction() as conn:
+            claimed = [_delivery(row) for row in await conn.execute(statement)]
+            stale = await _superseded_questions(conn, claimed, now)
+        return sorted((d for d in claimed if d.id not in stale), key=lambda d: d.id)
 
     async def give_up(self, delivery: Delivery, error: str, now: datetime) -> None:
         """Stop retrying a message the platform will never take (the person blocked the bot)."""

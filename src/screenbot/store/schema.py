@@ -128,10 +128,17 @@ class InboundEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A reply written with the turn that caused it; sent afterwards, re-sent after a crash."""
+    """A reply written with the turn that caused it; sent afterwards, re-sent after a crash.
+
+    `claimed_until` is a lease: the process that claims a row (the one that wrote it, or a pump)
+    owns its sending until then, so two processes never send the same message at once.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "channel", "sent_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "channel", "sent_at", "id"),
+        Index("ix_outbox_chat", "channel", "address", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
@@ -143,6 +150,7 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

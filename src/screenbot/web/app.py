@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -21,6 +22,7 @@ from screenbot.store.database import Database
 from screenbot.store.migrate import is_current
 from screenbot.store.schema import OutboxMessage
 
+log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -84,7 +86,11 @@ def build_web(
             return Response(status_code=400)
         if not isinstance(payload, dict):
             return Response(status_code=400)
-        await telegram.feed(payload)
+        try:
+            await telegram.feed(payload)
+        except Exception:  # Telegram delivers the update again after a non-2xx answer
+            log.exception("a Telegram update could not be handled; asking for it again")
+            return Response(status_code=503)
         return Response(status_code=200)
 
     routes = [Route("/healthz", healthz)]

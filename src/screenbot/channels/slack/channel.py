@@ -179,7 +179,14 @@ class SlackChannel:
         user, now = body["user"]["id"], _now()
         decision = action["action_id"].removeprefix("decide_")
         decided = await decide(
-            self.service.database, self.catalog, screening_id, decision, user, now
+            self.service.database,
+            self.catalog,
+            screening_id,
+            decision,
+            user,
+            now,
+            sent_live_on=CHANNEL,
+            lease=self.service.outbox.lease,
         )
         if decided is None:
             return
@@ -243,7 +250,7 @@ class SlackChannel:
         await self.courier.pump()
 
     async def start(self) -> None:
-        await self.courier.pump(everything=True)
+        await self.courier.pump()
         if self.app_token is not None:
             self._socket = AsyncSocketModeHandler(self.app, self.app_token.get_secret_value())
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # bolt: untyped

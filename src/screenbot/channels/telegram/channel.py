@@ -29,7 +29,6 @@ COMMANDS = (
     BotCommand("back", "Change your previous profile answer"),
     BotCommand("delete_my_data", "Erase your profile and answers"),
 )
-PUMP_EVERY = 5.0
 
 
 class TelegramChannel:
@@ -58,7 +57,8 @@ class TelegramChannel:
         await app.initialize()
         await app.bot.set_my_commands(COMMANDS)
         await app.start()
-        await self.courier.pump(everything=True)
+        # Long polling runs alone, so what a crash left is its own; webhook processes share.
+        await self.courier.pump(steal=not self.webhook_url)
         if self.webhook_url:
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else None
             await app.bot.set_webhook(
@@ -90,19 +90,25 @@ class TelegramChannel:
         return "polling" if updater is not None and updater.running else "down"
 
     async def feed(self, payload: dict[str, Any]) -> None:
-        """Take one update from the webhook; handled like a polled one."""
-        update = Update.de_json(payload, self.application.bot)
-        await self.application.update_queue.put(update)
+        """Handle one update from the webhook before it is acknowledged.
+
+        Any failure reaches the caller, so Telegram is told to deliver the update again; a copy
+        that was in fact handled is recognised by its update id.
+        """
+        await self.take(Update.de_json(payload, self.application.bot))
 
     async def _pump_forever(self) -> None:
         while True:
-            await asyncio.sleep(PUMP_EVERY)
+            await asyncio.sleep(self.courier.pump_every)
             try:
                 await self.courier.pump()
             except Exception:  # the next round tries again; the outbox keeps the messages
                 log.exception("sending the Telegram outbox failed")
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.take(update)
+
+    async def take(self, update: Update) -> None:
         translated = read(update)
         query = update.callback_query
         if isinstance(translated, Toggle):
