@@ -24,7 +24,8 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/service_bench.py
+	$(BIN)/python -m benchmarks.service_bench
+	$(BIN)/python -m benchmarks.telegram_bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,1 +1,1 @@
-"""Benchmarks: scripts that print figures; run with `make bench`."""
+"""Benchmarks and fault runs: scripts that print figures, run from the Makefile."""

@@ -174,17 +174,19 @@ class QuestionBook:
         raise ScriptError(f"no bank question matches the prompt {ask.text!r}")
 
 
-def right_answer(question: Question, ask: Ask, buttons: bool) -> InboundEvent:
-    """What a candidate who knows everything would send."""
+def right_answer(question: Question, prompt_key: str | None = None) -> InboundEvent:
+    """What a candidate who knows everything would send: a button press under `prompt_key`
+    where the question has buttons and a key is given, typed text otherwise."""
+    buttons = prompt_key is not None
     if isinstance(question, SingleChoiceQuestion | MultiChoiceQuestion):
         ids = tuple(c.id for c in question.choices if c.correct)
         if buttons:
-            return ChoicePicked(ask.prompt_key, ids)
+            return ChoicePicked(str(prompt_key), ids)
         numbers = [str(i) for i, c in enumerate(question.choices, 1) if c.correct]
         return TextReceived(",".join(numbers))
     if isinstance(question, YesNoQuestion):
         word = "yes" if question.answer else "no"
-        return ChoicePicked(ask.prompt_key, (word,)) if buttons else TextReceived(word)
+        return ChoicePicked(str(prompt_key), (word,)) if buttons else TextReceived(word)
     if isinstance(question, NumericQuestion):
         value = question.answer if question.answer is not None else question.ranges[0].min
         return TextReceived(f"{value:g}")
@@ -192,19 +194,35 @@ def right_answer(question: Question, ask: Ask, buttons: bool) -> InboundEvent:
     return TextReceived(question.reference_answer)
 
 
-def wrong_answer(question: Question, ask: Ask, buttons: bool) -> InboundEvent:
-    """A valid answer that scores nothing (or little)."""
+def wrong_answer(question: Question, prompt_key: str | None = None) -> InboundEvent:
+    """A valid answer that scores nothing (or little); pressed or typed as `right_answer`."""
+    buttons = prompt_key is not None
     if isinstance(question, SingleChoiceQuestion | MultiChoiceQuestion):
         wrong = [(i, c.id) for i, c in enumerate(question.choices, 1) if not c.correct]
         number, choice_id = wrong[0] if wrong else (1, question.choices[0].id)
-        return ChoicePicked(ask.prompt_key, (choice_id,)) if buttons else TextReceived(str(number))
+        return ChoicePicked(str(prompt_key), (choice_id,)) if buttons else TextReceived(str(number))
     if isinstance(question, YesNoQuestion):
         word = "no" if question.answer else "yes"
-        return ChoicePicked(ask.prompt_key, (word,)) if buttons else TextReceived(word)
+        return ChoicePicked(str(prompt_key), (word,)) if buttons else TextReceived(word)
     if isinstance(question, NumericQuestion):
         highest = max([question.answer or 0.0, *(r.max for r in question.ranges)])
         return TextReceived(f"{highest + question.tolerance + 1000:g}")
     return TextReceived("Not sure, honestly; I would look it up and ask a colleague.")
+
+
+def profile_text(field: ProfileField, number: int, rng: random.Random) -> str:
+    """A typed answer to a profile question without options."""
+    if field is ProfileField.FULL_NAME:
+        return f"Candidate Number {number}"
+    if field is ProfileField.EMAIL:
+        return f"candidate{number}@example.com"
+    if field is ProfileField.YEARS_EXPERIENCE:
+        return f"{rng.randint(1, 12)} years"
+    if field is ProfileField.PHONE:
+        return "+92 300 1234567"
+    if field is ProfileField.NOTICE_PERIOD_WEEKS:
+        return "4"
+    return rng.choice(["250k", "2.5 lakh", "PKR 250,000", "300,000"])
 
 
 @dataclass
@@ -255,24 +273,14 @@ class SimulatedCandidate:
 
     def expect(self, said: tuple[Outbound, ...], key: str) -> Ask:
         last = said[-1] if said else None
-        if not isinstance(last, Ask) or last.prompt_key != key:
+        if not isinstance(last, Ask) or last.prompt_key.split(".")[0] != key:
             raise ScriptError(f"candidate {self.number}: expected prompt {key!r}, got {said!r}")
         return last
 
     def profile_answer(self, field: ProfileField, ask: Ask) -> InboundEvent:
         if ask.options:  # city and work model: press the first button
             return ChoicePicked(ask.prompt_key, (ask.options[0].id,))
-        if field is ProfileField.FULL_NAME:
-            return TextReceived(f"Candidate Number {self.number}")
-        if field is ProfileField.EMAIL:
-            return TextReceived(f"candidate{self.number}@example.com")
-        if field is ProfileField.YEARS_EXPERIENCE:
-            return TextReceived(f"{self.rng.randint(1, 12)} years")
-        if field is ProfileField.PHONE:
-            return TextReceived("+92 300 1234567")
-        if field is ProfileField.NOTICE_PERIOD_WEEKS:
-            return TextReceived("4")
-        return TextReceived(self.rng.choice(["250k", "2.5 lakh", "PKR 250,000", "300,000"]))
+        return TextReceived(profile_text(field, self.number, self.rng))
 
     async def run(self, questions: int | None = None) -> None:
         """Screen to the end, or walk away after answering `questions` of them."""
@@ -294,7 +302,7 @@ class SimulatedCandidate:
             question = self.book.question(ask)
             buttons = self.rng.random() < 0.5
             answer = right_answer if self.rng.random() < RIGHT_RATIO else wrong_answer
-            said = await self.send(answer(question, ask, buttons))
+            said = await self.send(answer(question, ask.prompt_key if buttons else None))
         if questions is None and not (said and isinstance(said[-1], Completed)):
             raise ScriptError(f"candidate {self.number}: expected the closing message: {said!r}")
 

@@ -1,7 +1,9 @@
 """A fake Telegram Bot API: what python-telegram-bot calls, answered like Telegram would.
 
 Tests inject updates (messages, button presses, stickers) and read what the bot sent. A failure
-plan makes chosen methods answer 429, 5xx or 403 before succeeding.
+plan makes chosen methods answer 429, 5xx or 403 before succeeding. Updates go out by long
+polling (kept until a later offset confirms them) or, once a bot has called setWebhook, pushed
+to every registered webhook in turn, like a load balancer, and retried until one answers 2xx.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import asyncio
 import contextlib
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -38,12 +42,18 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)
     messages: dict[int, Json] = field(default_factory=dict)
-    _updates: list[Json] = field(default_factory=list)
+    _updates: deque[Json] = field(default_factory=deque)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _again: list[Json] = field(default_factory=list)
+    on_sent: Callable[[Json], None] | None = None
+    webhooks: list[str] = field(default_factory=list)
+    webhook_secret: str | None = None
+    pushed: int = 0
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _pushes: set[asyncio.Task[None]] = field(default_factory=set)
+    _client: httpx.AsyncClient | None = None
 
     # --- what tests do -------------------------------------------------------------------
 
@@ -54,9 +64,37 @@ class FakeTelegram:
         """Queue an update as Telegram would; returns it with its update_id."""
         if "update_id" not in update:
             update = {"update_id": next(self._update_ids), **update}
+        if self.webhooks:
+            task = asyncio.get_running_loop().create_task(self._push(update))
+            self._pushes.add(task)
+            task.add_done_callback(self._pushes.discard)
+            return update
         self._updates.append(update)
         self._arrived.set()
         return update
+
+    async def close(self) -> None:
+        """Stop pushing updates that no webhook has taken yet."""
+        for task in list(self._pushes):
+            task.cancel()
+        await asyncio.gather(*self._pushes, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _push(self, update: Json) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=30)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
+        pause = 0.05
+        while True:
+            self.pushed += 1
+            url = self.webhooks[self.pushed % len(self.webhooks)]
+            with contextlib.suppress(httpx.HTTPError):
+                response = await self._client.post(url, json=update, headers=headers)
+                if response.is_success:
+                    return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def redeliver(self, update: Json) -> None:
         """Send an update again, as Telegram does when it never saw it acknowledged."""
@@ -143,7 +181,10 @@ class FakeTelegram:
     async def _api_deleteWebhook(self, _params: Json) -> bool:
         return True
 
-    async def _api_setWebhook(self, _params: Json) -> bool:
+    async def _api_setWebhook(self, params: Json) -> bool:
+        if params["url"] not in self.webhooks:
+            self.webhooks.append(params["url"])
+        self.webhook_secret = params.get("secret_token")
         return True
 
     async def _api_setMyCommands(self, _params: Json) -> bool:
@@ -154,15 +195,18 @@ class FakeTelegram:
 
     async def _api_getUpdates(self, params: Json) -> list[Json]:
         offset = int(params.get("offset", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
         waited = min(float(params.get("timeout", 0) or 0), 0.5)
         if self._again:
             again, self._again = self._again, []
             return again
-        if not [u for u in self._updates if u["update_id"] >= offset] and waited:
+        while self._updates and self._updates[0]["update_id"] < offset:
+            self._updates.popleft()  # confirmed: Telegram forgets it
+        if not self._updates and waited:
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), waited)
-        return [u for u in self._updates if u["update_id"] >= offset]
+        return list(itertools.islice(self._updates, limit))
 
     async def _api_sendMessage(self, params: Json) -> Json:
         chat_id = int(params["chat_id"])
@@ -176,6 +220,8 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self.messages[message["message_id"]] = message
+        if self.on_sent is not None:
+            self.on_sent(message)
         return message
 
     async def _api_editMessageText(self, params: Json) -> Json:

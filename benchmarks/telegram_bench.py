@@ -1,0 +1,247 @@
+"""End to end over Telegram: scripted candidates against the fake Bot API, screenbot beside
+python-telegram-bot's echo bot, and two screenbot processes sharing PostgreSQL by webhook.
+
+What it drives: each bot as its own process (`screenbot run`; `benchmarks/echo_bot.py`) talking
+HTTP to a fake Bot API served by this script, which also plays the candidates. A candidate types
+a message (the fake queues the update), the bot fetches it, handles it and calls sendMessage; the
+time between the two, as the candidate sees it, is one reply latency. Every screenbot candidate
+screens the `backend-karachi` flow to the end by typed text: /start, consent, six profile
+answers, two knockouts and ten questions (about 60% right), 20 turns; the echo bot's people send
+as many messages. Everyone in a run starts at once and sends their next message as soon as the
+answer to the previous one arrives. Screenbot runs with TELEGRAM_RATE_LIMIT=false (the fake has
+no limits to respect) and the echo bot with the same 256 concurrent updates as screenbot.
+
+Printed per run: turns per second (all turns / wall time of the run), reply latency p50 and
+p99, and the bot process's CPU per turn. Targets: with 200 at once (this 2-core machine
+saturates: the bot process takes one core, this script and the fake the other), screenbot keeps
+at least 0.7x the echo bot's turns/s; with 50 at once its p99 stays within 2x the echo bot's.
+After every screenbot run the database is audited: each answer a candidate typed is stored once,
+with what was typed, and every screening completed (the candidates themselves fail the run if a
+question is asked twice).
+
+Then the scale-out run: two `screenbot run` processes in webhook mode on one fresh PostgreSQL
+database; the fake pushes each update to the two webhooks in turn, like a load balancer with no
+sticky sessions, so consecutive answers of one candidate land on different processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from benchmarks.service_bench import (
+    BackendUnavailable,
+    bundled_catalog,
+    fresh_database,
+    percentile,
+)
+from benchmarks.telegram_party import (
+    Applicant,
+    Audit,
+    BotProcess,
+    Chatter,
+    all_screen,
+    applicants,
+    audit,
+    echo_process,
+    screenbot_process,
+    switchboard,
+)
+
+RATIO_TARGET = 0.7
+P99_TARGET = 2.0
+WARMUP = 5
+
+
+@dataclass(frozen=True)
+class Run:
+    bot: str
+    people: int
+    turns: int
+    wall: float
+    cpu: float
+    p50_ms: float
+    p99_ms: float
+    driver_cpu: float
+    audit: Audit | None = None
+
+    @property
+    def per_second(self) -> float:
+        return self.turns / self.wall
+
+
+async def measure(
+    label: str, bots: Sequence[BotProcess], people: list[Applicant] | list[Chatter]
+) -> Run:
+    cpu, driver = sum(b.cpu_seconds() for b in bots), time.process_time()
+    wall = await all_screen(people)
+    cpu, driver = sum(b.cpu_seconds() for b in bots) - cpu, time.process_time() - driver
+    latencies = [seconds for person in people for seconds in person.latencies]
+    return Run(
+        label,
+        len(people),
+        len(latencies),
+        wall,
+        cpu,
+        percentile(latencies, 0.50) * 1000,
+        percentile(latencies, 0.99) * 1000,
+        driver,
+    )
+
+
+async def echo_runs(load: int, below: int) -> tuple[Run, Run]:
+    async with switchboard() as board:
+        bot = echo_process(board)
+        await bot.start()
+        try:
+            await all_screen([Chatter(board, 1000 + n) for n in range(WARMUP)])
+            saturated = await measure(
+                "echo bot", [bot], [Chatter(board, 2000 + n) for n in range(load)]
+            )
+            light = await measure(
+                "echo bot", [bot], [Chatter(board, 50000 + n) for n in range(below)]
+            )
+        finally:
+            await bot.stop()
+    return saturated, light
+
+
+async def screenbot_runs(backend: str, load: int, below: int) -> dict[tuple[int, float], Run]:
+    """Typing only (one message in, one out, as with the echo bot), then tapping buttons half
+    the time (a tap costs three API calls: answer the tap, close the question, ask the next)."""
+    catalog = bundled_catalog()
+    runs: dict[tuple[int, float], Run] = {}
+    async with fresh_database(backend) as (database, _where), switchboard() as board:
+        bot = screenbot_process(board, database.url)
+        await bot.start()
+        try:
+            await all_screen(applicants(board, catalog, 1000, WARMUP))
+            first = 2000
+            for count, taps in ((load, 0.0), (load, 0.5), (below, 0.0), (below, 0.5)):
+                people = applicants(board, catalog, first, count, taps=taps)
+                label = f"screenbot, {'typing' if not taps else 'tapping half'}"
+                run = await measure(label, [bot], people)
+                runs[count, taps] = replace(run, audit=await audit(database, people))
+                first += count
+        finally:
+            await bot.stop()
+    return runs
+
+
+async def scale_out_run(processes: int, load: int) -> Run:
+    catalog = bundled_catalog()
+    async with fresh_database("postgresql") as (database, _where), switchboard() as board:
+        bots = [screenbot_process(board, database.url, webhook=True) for _ in range(processes)]
+        for bot in bots:
+            await bot.start()
+        try:
+            await all_screen(applicants(board, catalog, 1000, WARMUP))
+            people = applicants(board, catalog, 2000, load)
+            run = await measure(f"{processes} x screenbot (webhook)", bots, people)
+            return replace(run, audit=await audit(database, people))
+        finally:
+            for bot in bots:
+                await bot.stop()
+
+
+def line(run: Run) -> str:
+    cpu_ms = run.cpu / run.turns * 1000
+    return (
+        f"  {run.bot:<30}{run.people:>6}{run.turns:>8,}{run.per_second:>10,.0f}"
+        f"{run.p50_ms:>10.1f}{run.p99_ms:>10.1f}{cpu_ms:>12.2f}"
+        f"{run.cpu / run.wall:>8.0%}{run.driver_cpu / run.wall:>9.0%}"
+    )
+
+
+def header() -> str:
+    return (
+        f"  {'':<30}{'people':>6}{'turns':>8}{'turns/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
+        f"{'CPU ms/turn':>12}{'bot CPU':>8}{'fake CPU':>9}"
+    )
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def report_audit(run: Run) -> None:
+    if run.audit is None:
+        return
+    a = run.audit
+    print(
+        f"    audit: {a.completed}/{a.screenings} screenings completed,"
+        f" {a.answers_stored}/{a.answers_expected} answers stored, {a.lost} lost,"
+        f" {a.doubled} doubled, {a.unsent} replies unsent"
+        f" -> {'clean' if a.clean else 'NOT CLEAN'}"
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--load", type=int, default=200, help="candidates at once, saturated")
+    parser.add_argument("--below", type=int, default=50, help="candidates at once, below it")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--processes", type=int, default=2, help="for the scale-out run")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.load, args.below = min(args.load, 20), min(args.below, 10)
+    return args
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    print(
+        f"screenbot end to end over Telegram: {os.cpu_count()} CPUs,"
+        f" Python {sys.version.split()[0]}, fake Bot API on 127.0.0.1"
+    )
+    echo_load, echo_light = await echo_runs(args.load, args.below)
+    ours = await screenbot_runs(args.backend, args.load, args.below)
+    print(f"\nSaturated: {args.load} candidates at once, long polling, screenbot on {args.backend}")
+    print(header())
+    print(line(echo_load))
+    for taps in (0.0, 0.5):
+        print(line(ours[args.load, taps]))
+        report_audit(ours[args.load, taps])
+    ratio = ours[args.load, 0.0].per_second / echo_load.per_second
+    print(
+        f"  screenbot (typing) / echo turns/s: {ratio:.2f}x"
+        f"   (target >= {RATIO_TARGET}x: {verdict(ratio >= RATIO_TARGET)})"
+    )
+    print(f"\nBelow saturation: {args.below} candidates at once, long polling")
+    print(header())
+    print(line(echo_light))
+    for taps in (0.0, 0.5):
+        print(line(ours[args.below, taps]))
+        report_audit(ours[args.below, taps])
+    ratio = ours[args.below, 0.0].p99_ms / echo_light.p99_ms
+    print(
+        f"  screenbot (typing) / echo p99 latency: {ratio:.2f}x"
+        f"   (target <= {P99_TARGET}x: {verdict(ratio <= P99_TARGET)})"
+    )
+    print(
+        f"\nScale-out: {args.processes} screenbot processes on one PostgreSQL, webhook,"
+        f" updates spread over them in turn; {args.load} candidates at once"
+    )
+    try:
+        scaled = await scale_out_run(args.processes, args.load)
+    except BackendUnavailable as exc:
+        print(f"  skipped: {exc}")
+        return 0
+    print(header())
+    print(line(scaled))
+    report_audit(scaled)
+    clean = all(r.audit is None or r.audit.clean for r in (*ours.values(), scaled))
+    return 0 if clean else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return asyncio.run(main_async(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
