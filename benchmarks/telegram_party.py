@@ -195,35 +195,49 @@ class Person:
     board: Switchboard
     user_id: int
     latencies: list[float] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    copies: int = 0
 
     def __post_init__(self) -> None:
         self.inbox = self.board.open(self.user_id)
 
-    async def turn(self, typed: str, *, ignoring: str | None = None) -> Json:
+    async def turn(self, typed: str) -> Json:
         """Type `typed`; the bot's answer (see `_answer`)."""
         started = time.perf_counter()
         self.board.fake.say(self.user_id, typed)
-        return await self._answer(started, ignoring, wants_buttons=typed.startswith("/start"))
+        return await self._answer(started, wants_buttons=typed.startswith("/start"))
 
     async def press(self, question: Json, choice_id: str) -> Json:
         """Tap the button for `choice_id` under the bot's message `question`; the bot's answer."""
+        buttons = [
+            b for row in question.get("reply_markup", {}).get("inline_keyboard", []) for b in row
+        ]
         data = next(
-            button["callback_data"]
-            for row in question["reply_markup"]["inline_keyboard"]
-            for button in row
-            if button["callback_data"].startswith("a|")
-            and button["callback_data"].endswith(f"|{choice_id}")
+            (
+                b["callback_data"]
+                for b in buttons
+                if b["callback_data"].startswith("a|")
+                and b["callback_data"].endswith(f"|{choice_id}")
+            ),
+            None,
         )
+        if data is None:
+            raise ScriptError(f"no {choice_id!r} button under {question['text'][:200]!r}")
         started = time.perf_counter()
         self.board.fake.press(self.user_id, question["message_id"], data)
-        return await self._answer(started, question["text"], wants_buttons=False)
+        return await self._answer(started, wants_buttons=False)
 
-    async def _answer(self, started: float, ignoring: str | None, *, wants_buttons: bool) -> Json:
-        """The bot's first message that is not `ignoring` (a copy, re-sent after a crash, of what
-        was already answered) and, when `wants_buttons`, has buttons (the welcome comes first)."""
+    async def _answer(self, started: float, *, wants_buttons: bool) -> Json:
+        """The bot's next new message and, when `wants_buttons`, the first with buttons (the
+        welcome comes before). A copy of one already seen (re-sent after a crash cut off its
+        first sending before it was marked) is counted and passed over, as a person would."""
         while True:
             at, message = await asyncio.wait_for(self.inbox.get(), REPLY_WITHIN)
-            if message["text"] == ignoring or (wants_buttons and "reply_markup" not in message):
+            if message["text"] in self.seen:
+                self.copies += 1
+                continue
+            self.seen.add(message["text"])
+            if wants_buttons and "reply_markup" not in message:
                 continue
             self.latencies.append(at - started)
             return message
@@ -256,7 +270,7 @@ class Applicant(Person):
         """Tap the option, or type it (`taps` decides); the bot's answer."""
         if rng.random() < self.taps:
             return await self.press(message, choice_id)
-        return await self.turn(typed, ignoring=message["text"])
+        return await self.turn(typed)
 
     async def screen(self) -> None:
         assert self.flow is not None
@@ -270,7 +284,7 @@ class Applicant(Person):
                 message = await self.choose(message, first.rsplit("|", 1)[1], "1", rng)
             else:
                 typed = profile_text(profile_field, self.user_id, rng)
-                message = await self.turn(typed, ignoring=message["text"])
+                message = await self.turn(typed)
         for knockout in self.flow.knockout:
             word = "yes" if knockout.expect else "no"
             message = await self.choose(message, word, word, rng)
@@ -295,7 +309,7 @@ class Applicant(Person):
         if isinstance(event, ChoicePicked):
             return await self.press(message, event.choice_ids[0])
         assert isinstance(event, TextReceived)
-        return await self.turn(event.text, ignoring=message["text"])
+        return await self.turn(event.text)
 
 
 def stored_form(question: Question, event: InboundEvent) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -161,7 +161,10 @@ class FakeTelegram:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
             )
         method = request.path_params["method"]
-        params = await request_params(request)
+        try:
+            params = await request_params(request)
+        except ClientDisconnect:  # the bot died mid-request
+            return JSONResponse({"ok": False, "error_code": 400, "description": "gone"}, 400)
         self.calls.append(Call(method, params))
         self._changed.set()
         planned = self.failures.get(method)

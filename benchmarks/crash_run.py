@@ -1,0 +1,108 @@
+"""Crash run: kill -9 the bot at random moments while candidates screen, restart it each time,
+then check that every screening finished with every answer stored once and nothing re-asked.
+
+The bot is `screenbot run` in webhook mode, as in production: the fake Bot API pushes each
+update and, like Telegram, pushes it again until the bot answers 2xx. screenbot acknowledges an
+update only after its turn is committed, and recognises a copy of one it already handled, so
+a kill at any moment loses no answer and stores none twice. Replies written before a kill but
+not yet sent go out from the outbox once their lease lapses (set short here, 2 s, so a run
+takes a minute or two, not many). A reply sent just before a kill, before it was marked sent,
+can arrive twice: candidates pass over such copies and the run counts them. A question asked
+again after it was answered would stop the run: the candidates check every question is new.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Sequence
+
+from benchmarks.service_bench import BackendUnavailable, bundled_catalog, fresh_database
+from benchmarks.telegram_party import (
+    Applicant,
+    BotProcess,
+    all_screen,
+    applicants,
+    audit,
+    screenbot_process,
+    switchboard,
+)
+
+LEASE_SECONDS = 2.0
+
+
+async def keep_killing(
+    bot: BotProcess, done: asyncio.Event, rng: random.Random, every: tuple[float, float]
+) -> int:
+    """kill -9 after a random stretch of work, restart at once; until `done`. The kill count."""
+    kills = 0
+    while not done.is_set():
+        try:
+            await asyncio.wait_for(done.wait(), rng.uniform(*every))
+        except TimeoutError:
+            await bot.kill()
+            kills += 1
+            await bot.start()
+    return kills
+
+
+async def crash_run(backend: str, candidates: int, seed: int, every: tuple[float, float]) -> int:
+    catalog = bundled_catalog()
+    async with fresh_database(backend) as (database, where), switchboard() as board:
+        print(f"  database      {where}")
+        bot = screenbot_process(board, database.url, webhook=True, lease_seconds=LEASE_SECONDS)
+        await bot.start()
+        people: list[Applicant] = applicants(board, catalog, 1000, candidates)
+        done = asyncio.Event()
+        killer = asyncio.create_task(keep_killing(bot, done, random.Random(seed), every))
+        started = time.perf_counter()
+        try:
+            await all_screen(people)
+        finally:
+            done.set()
+            kills = await killer
+        wall = time.perf_counter() - started
+        result = await audit(database, people)
+        await bot.stop()
+    turns = sum(len(p.latencies) for p in people)
+    print(f"  candidates    {candidates}, all at once, tapping buttons half the time")
+    print(f"  kills         {kills} x kill -9, each followed by a restart ({wall:.0f} s in all)")
+    print(f"  turns         {turns:,} answered; {sum(p.copies for p in people)} copies re-sent")
+    print(f"  screenings    {result.completed}/{result.screenings} completed")
+    print(
+        f"  answers       {result.answers_stored}/{result.answers_expected} stored,"
+        f" {result.lost} lost, {result.doubled} doubled; nothing asked again after its answer"
+    )
+    print(f"  outbox        {result.unsent} replies left unsent")
+    clean = result.clean and kills > 0
+    print(f"  verdict       {'clean' if clean else 'NOT CLEAN'}")
+    return 0 if clean else 1
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--candidates", type=int, default=60)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--seed", type=int, default=20261123, help="for the kill moments")
+    parser.add_argument("--min-gap", type=float, default=0.3, help="seconds between kills, least")
+    parser.add_argument("--max-gap", type=float, default=1.5, help="seconds between kills, most")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    print(f"screenbot crash run: kill -9 at random moments, {args.backend}, seed {args.seed}")
+    try:
+        return asyncio.run(
+            crash_run(args.backend, args.candidates, args.seed, (args.min_gap, args.max_gap))
+        )
+    except BackendUnavailable as exc:
+        print(f"  skipped: {exc}")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
