@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.service_bench
 	$(BIN)/python -m benchmarks.telegram_bench
+
+# kill -9 at random moments (SQLite, then PostgreSQL), then a PostgreSQL restart mid-run (root).
+faults: $(STAMP)
+	$(BIN)/python -m benchmarks.crash_run
+	$(BIN)/python -m benchmarks.crash_run --backend postgresql
+	$(BIN)/python -m benchmarks.db_restart_run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
