@@ -64,9 +64,9 @@ async def crash_run(backend: str, candidates: int, seed: int, every: tuple[float
         finally:
             done.set()
             kills = await killer
+            await bot.stop()
         wall = time.perf_counter() - started
         result = await audit(database, people)
-        await bot.stop()
     turns = sum(len(p.latencies) for p in people)
     print(f"  candidates    {candidates}, all at once, tapping buttons half the time")
     print(f"  kills         {kills} x kill -9, each followed by a restart ({wall:.0f} s in all)")

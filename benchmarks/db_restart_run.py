@@ -81,23 +81,25 @@ async def fault_run(candidates: int, processes: int, after: float) -> int:
     async with fresh_database("postgresql") as (database, where), switchboard() as board:
         print(f"  database      {where}")
         bots = [screenbot_process(board, database.url, webhook=True) for _ in range(processes)]
-        for bot in bots:
-            await bot.start()
-        people = applicants(board, catalog, 1000, candidates)
-        done = asyncio.Event()
-        watcher = asyncio.create_task(watch_health(bots, done))
-        screening = asyncio.create_task(all_screen(people))
-        await asyncio.sleep(after)
-        answered_before = sum(len(p.answered) for p in people)
-        took = await asyncio.to_thread(restart_postgres)
-        wall = await screening
-        done.set()
-        changes = await watcher
-        retries = await database_retries(bots)
+        try:
+            for bot in bots:
+                await bot.start()
+            people = applicants(board, catalog, 1000, candidates)
+            done = asyncio.Event()
+            watcher = asyncio.create_task(watch_health(bots, done))
+            screening = asyncio.create_task(all_screen(people))
+            await asyncio.sleep(after)
+            answered_before = sum(len(p.answered) for p in people)
+            took = await asyncio.to_thread(restart_postgres)
+            wall = await screening
+            done.set()
+            changes = await watcher
+            retries = await database_retries(bots)
+        finally:
+            for bot in bots:
+                await bot.stop()
         await database.dispose()  # this script's own pooled connections died in the restart
         result = await audit(database, people)
-        for bot in bots:
-            await bot.stop()
     print(f"  bot           {processes} screenbot processes, webhook, {candidates} candidates")
     print(
         f"  restart       after {after:.0f} s ({answered_before} answers in), PostgreSQL took"

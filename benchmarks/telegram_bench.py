@@ -7,9 +7,12 @@ a message (the fake queues the update), the bot fetches it, handles it and calls
 time between the two, as the candidate sees it, is one reply latency. Every screenbot candidate
 screens the `backend-karachi` flow to the end by typed text: /start, consent, six profile
 answers, two knockouts and ten questions (about 60% right), 20 turns; the echo bot's people send
-as many messages. Everyone in a run starts at once and sends their next message as soon as the
-answer to the previous one arrives. Screenbot runs with TELEGRAM_RATE_LIMIT=false (the fake has
-no limits to respect) and the echo bot with the same 256 concurrent updates as screenbot.
+as many messages. Everyone in a run arrives within its first second; after each answer from
+the bot a person pauses to read and think (1 s on average, 0.5 to 1.5 s; --think) and answers.
+So 200 people offer about 200 turns/s, more than either bot process gets through on its core
+(saturation), and 50 offer about 50 turns/s, well below it, where latency is the work of a
+turn rather than a queue. Screenbot runs with TELEGRAM_RATE_LIMIT=false (the fake has no limits
+to respect) and the echo bot with the same 256 concurrent updates as screenbot.
 
 Printed per run: turns per second (all turns / wall time of the run), reply latency p50 and
 p99, and the bot process's CPU per turn. Targets: with 200 at once (this 2-core machine
@@ -94,24 +97,26 @@ async def measure(
     )
 
 
-async def echo_runs(load: int, below: int) -> tuple[Run, Run]:
+async def echo_runs(load: int, below: int, think: float) -> tuple[Run, Run]:
     async with switchboard() as board:
         bot = echo_process(board)
         await bot.start()
         try:
             await all_screen([Chatter(board, 1000 + n) for n in range(WARMUP)])
             saturated = await measure(
-                "echo bot", [bot], [Chatter(board, 2000 + n) for n in range(load)]
+                "echo bot", [bot], [Chatter(board, 2000 + n, think) for n in range(load)]
             )
             light = await measure(
-                "echo bot", [bot], [Chatter(board, 50000 + n) for n in range(below)]
+                "echo bot", [bot], [Chatter(board, 50000 + n, think) for n in range(below)]
             )
         finally:
             await bot.stop()
     return saturated, light
 
 
-async def screenbot_runs(backend: str, load: int, below: int) -> dict[tuple[int, float], Run]:
+async def screenbot_runs(
+    backend: str, load: int, below: int, think: float
+) -> dict[tuple[int, float], Run]:
     """Typing only (one message in, one out, as with the echo bot), then tapping buttons half
     the time (a tap costs three API calls: answer the tap, close the question, ask the next)."""
     catalog = bundled_catalog()
@@ -123,7 +128,7 @@ async def screenbot_runs(backend: str, load: int, below: int) -> dict[tuple[int,
             await all_screen(applicants(board, catalog, 1000, WARMUP))
             first = 2000
             for count, taps in ((load, 0.0), (load, 0.5), (below, 0.0), (below, 0.5)):
-                people = applicants(board, catalog, first, count, taps=taps)
+                people = applicants(board, catalog, first, count, taps=taps, think=think)
                 label = f"screenbot, {'typing' if not taps else 'tapping half'}"
                 run = await measure(label, [bot], people)
                 runs[count, taps] = replace(run, audit=await audit(database, people))
@@ -133,15 +138,15 @@ async def screenbot_runs(backend: str, load: int, below: int) -> dict[tuple[int,
     return runs
 
 
-async def scale_out_run(processes: int, load: int) -> Run:
+async def scale_out_run(processes: int, load: int, think: float) -> Run:
     catalog = bundled_catalog()
     async with fresh_database("postgresql") as (database, _where), switchboard() as board:
         bots = [screenbot_process(board, database.url, webhook=True) for _ in range(processes)]
-        for bot in bots:
-            await bot.start()
         try:
+            for bot in bots:
+                await bot.start()
             await all_screen(applicants(board, catalog, 1000, WARMUP))
-            people = applicants(board, catalog, 2000, load)
+            people = applicants(board, catalog, 2000, load, think=think)
             run = await measure(f"{processes} x screenbot (webhook)", bots, people)
             return replace(run, audit=await audit(database, people))
         finally:
@@ -187,6 +192,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--below", type=int, default=50, help="candidates at once, below it")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--processes", type=int, default=2, help="for the scale-out run")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds a person takes to answer"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -199,8 +207,8 @@ async def main_async(args: argparse.Namespace) -> int:
         f"screenbot end to end over Telegram: {os.cpu_count()} CPUs,"
         f" Python {sys.version.split()[0]}, fake Bot API on 127.0.0.1"
     )
-    echo_load, echo_light = await echo_runs(args.load, args.below)
-    ours = await screenbot_runs(args.backend, args.load, args.below)
+    echo_load, echo_light = await echo_runs(args.load, args.below, args.think)
+    ours = await screenbot_runs(args.backend, args.load, args.below, args.think)
     print(f"\nSaturated: {args.load} candidates at once, long polling, screenbot on {args.backend}")
     print(header())
     print(line(echo_load))
@@ -228,7 +236,7 @@ async def main_async(args: argparse.Namespace) -> int:
         f" updates spread over them in turn; {args.load} candidates at once"
     )
     try:
-        scaled = await scale_out_run(args.processes, args.load)
+        scaled = await scale_out_run(args.processes, args.load, args.think)
     except BackendUnavailable as exc:
         print(f"  skipped: {exc}")
         return 0

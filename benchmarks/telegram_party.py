@@ -67,6 +67,7 @@ class Switchboard:
 
     def __init__(self) -> None:
         self.fake = FakeTelegram(on_sent=self._route)
+        self.webhook_secret = secrets.token_urlsafe(24)  # one bot, one secret, every process
         self._chats: dict[int, asyncio.Queue[tuple[float, Json]]] = {}
 
     def open(self, chat_id: int) -> asyncio.Queue[tuple[float, Json]]:
@@ -120,6 +121,7 @@ class BotProcess:
         deadline = time.monotonic() + 30
         while not self._listening(seen):
             if self.process.returncode is not None or time.monotonic() > deadline:
+                await self.stop()
                 raise ScriptError(f"{self.command[-1]} did not start; see {self.log}")
             await asyncio.sleep(0.05)
 
@@ -176,7 +178,7 @@ def screenbot_process(
     }
     if webhook:
         env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
-        env["TELEGRAM_WEBHOOK_SECRET"] = secrets.token_urlsafe(24)
+        env["TELEGRAM_WEBHOOK_SECRET"] = board.webhook_secret
     return BotProcess(SCREENBOT, env, board, http_port=port)
 
 
@@ -194,15 +196,24 @@ class Person:
 
     board: Switchboard
     user_id: int
+    think: float = 0.0  # mean seconds between reading the bot's message and answering it
     latencies: list[float] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     copies: int = 0
 
     def __post_init__(self) -> None:
         self.inbox = self.board.open(self.user_id)
+        self._pauses = random.Random(-self.user_id)
+
+    async def _read_and_think(self) -> None:
+        """People arrive spread over the first `think` seconds, then read before answering."""
+        if self.think:
+            low, high = (0.5, 1.5) if self.latencies else (0.0, 1.0)
+            await asyncio.sleep(self.think * self._pauses.uniform(low, high))
 
     async def turn(self, typed: str) -> Json:
         """Type `typed`; the bot's answer (see `_answer`)."""
+        await self._read_and_think()
         started = time.perf_counter()
         self.board.fake.say(self.user_id, typed)
         return await self._answer(started, wants_buttons=typed.startswith("/start"))
@@ -223,6 +234,7 @@ class Person:
         )
         if data is None:
             raise ScriptError(f"no {choice_id!r} button under {question['text'][:200]!r}")
+        await self._read_and_think()
         started = time.perf_counter()
         self.board.fake.press(self.user_id, question["message_id"], data)
         return await self._answer(started, wants_buttons=False)
@@ -341,12 +353,18 @@ class Chatter(Person):
 
 
 def applicants(
-    board: Switchboard, catalog: Catalog, first: int, count: int, *, taps: float = 0.5
+    board: Switchboard,
+    catalog: Catalog,
+    first: int,
+    count: int,
+    *,
+    taps: float = 0.5,
+    think: float = 0.0,
 ) -> list[Applicant]:
     flow = catalog.flow(FLOW_ID)
     finder = QuestionFinder(catalog, flow)
     return [
-        Applicant(board, user_id, flow=flow, finder=finder, taps=taps)
+        Applicant(board, user_id, think, flow=flow, finder=finder, taps=taps)
         for user_id in range(first, first + count)
     ]
 

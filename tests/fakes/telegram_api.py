@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
@@ -53,7 +53,7 @@ class FakeTelegram:
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _pushes: set[asyncio.Task[None]] = field(default_factory=set)
-    _client: httpx.AsyncClient | None = None
+    _client: aiohttp.ClientSession | None = None
 
     # --- what tests do -------------------------------------------------------------------
 
@@ -79,20 +79,23 @@ class FakeTelegram:
             task.cancel()
         await asyncio.gather(*self._pushes, return_exceptions=True)
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
 
     async def _push(self, update: Json) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=30)
+        if self._client is None:  # Telegram opens at most 40 connections to a webhook
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=40), timeout=aiohttp.ClientTimeout(total=30)
+            )
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
         pause = 0.05
         while True:
             self.pushed += 1
             url = self.webhooks[self.pushed % len(self.webhooks)]
-            with contextlib.suppress(httpx.HTTPError):
-                response = await self._client.post(url, json=update, headers=headers)
-                if response.is_success:
-                    return
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with self._client.post(url, json=update, headers=headers) as response:
+                    await response.read()
+                    if response.status < 300:
+                        return
             await asyncio.sleep(pause)
             pause = min(pause * 2, 1.0)
 

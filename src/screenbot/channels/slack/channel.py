@@ -51,10 +51,13 @@ class SlackChannel:
         self.client = client
         self.app_token = settings.slack_app_token
         secret = settings.slack_signing_secret
+        # Over HTTP, Slack's request is answered only once the turn is stored: a process that
+        # dies or a database that is away means no 2xx, Slack retries, and the event id dedupes.
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else None,
             request_verification_enabled=secret is not None,
+            process_before_response=self.app_token is None,
         )
         self.service = service
         self.catalog = catalog
