@@ -1,7 +1,9 @@
-"""The Telegram channel: a python-telegram-bot Application with one handler that translates.
+"""The Telegram channel: python-telegram-bot's Application for the bot and its rate limiter,
+and one method, `take`, that translates an update and hands it to the service.
 
 No ConversationHandler and no PTB persistence: screening state lives in our store, so several
-processes can serve one bot in webhook mode.
+processes can serve one bot in webhook mode. Updates arrive through `feed` (the webhook) or
+`ConfirmingPoller`; either way one is confirmed to Telegram only once it is stored.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import AIORateLimiter, Application
 
 from screenbot.channels.telegram.courier import TelegramCourier
+from screenbot.channels.telegram.polling import ConfirmingPoller
 from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, read
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService
@@ -38,19 +41,19 @@ class TelegramChannel:
             Application.builder()
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_url)
-            .concurrent_updates(256)
+            .updater(None)  # polling is ConfirmingPoller's; webhooks arrive through `feed`
         )
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             builder.rate_limiter(AIORateLimiter()).build()
             if settings.telegram_rate_limit
             else builder.build()
         )
-        self.application.add_handler(TypeHandler(Update, self._on_update))
         self.service = service
         self.courier = TelegramCourier(self.application.bot, service)
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_secret = settings.telegram_webhook_secret
         self._pump: asyncio.Task[None] | None = None
+        self._poll: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         app = self.application
@@ -65,18 +68,16 @@ class TelegramChannel:
                 self.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
             )
         else:
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            self._poll = asyncio.create_task(ConfirmingPoller(app.bot, self.take).run())
         self._pump = asyncio.create_task(self._pump_forever())
 
     async def stop(self) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
+        for task in (self._poll, self._pump):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         await app.stop()
         await app.shutdown()
 
@@ -86,8 +87,7 @@ class TelegramChannel:
             return "down"
         if self.webhook_url:
             return "webhook"
-        updater = self.application.updater
-        return "polling" if updater is not None and updater.running else "down"
+        return "polling" if self._poll is not None and not self._poll.done() else "down"
 
     async def feed(self, payload: dict[str, Any]) -> None:
         """Handle one update from the webhook before it is acknowledged.
@@ -105,10 +105,8 @@ class TelegramChannel:
             except Exception:  # the next round tries again; the outbox keeps the messages
                 log.exception("sending the Telegram outbox failed")
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.take(update)
-
     async def take(self, update: Update) -> None:
+        """Act on one update; raises when its turn could not be stored, so it comes again."""
         translated = read(update)
         query = update.callback_query
         if isinstance(translated, Toggle):
