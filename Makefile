@@ -27,9 +27,11 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.service_bench
 	$(BIN)/python -m benchmarks.telegram_bench
 
-# kill -9 at random moments (SQLite, then PostgreSQL), then a PostgreSQL restart mid-run (root).
+# kill -9 at random moments (webhook and polling on SQLite, webhook on PostgreSQL), then a
+# PostgreSQL restart mid-run (needs root: it restarts the machine's server).
 faults: $(STAMP)
 	$(BIN)/python -m benchmarks.crash_run
+	$(BIN)/python -m benchmarks.crash_run --mode polling
 	$(BIN)/python -m benchmarks.crash_run --backend postgresql
 	$(BIN)/python -m benchmarks.db_restart_run
 

@@ -1,14 +1,16 @@
-"""Crash run: kill -9 the bot at random moments while candidates screen, restart it each time,
-then check that every screening finished with every answer stored once and nothing re-asked.
+"""Crash run: kill -9 the bot at random moments while candidates screen, restart it each time, then
+check that every screening finished with every answer stored once and nothing re-asked.
 
 The bot is `screenbot run` in webhook mode, as in production: the fake Bot API pushes each
 update and, like Telegram, pushes it again until the bot answers 2xx. screenbot acknowledges an
-update only after its turn is committed, and recognises a copy of one it already handled, so
-a kill at any moment loses no answer and stores none twice. Replies written before a kill but
-not yet sent go out from the outbox once their lease lapses (set short here, 2 s, so a run
-takes a minute or two, not many). A reply sent just before a kill, before it was marked sent,
-can arrive twice: candidates pass over such copies and the run counts them. A question asked
-again after it was answered would stop the run: the candidates check every question is new.
+update only after its turn is committed, and recognises a copy of one it already handled, so a
+kill at any moment loses no answer and stores none twice. `--mode polling` runs the same over
+long polling, where the fake keeps each update until a later offset confirms it. Replies written
+before a kill but not yet sent go out from the outbox once their lease lapses (set short here, 2
+s, so a run takes a minute or two, not many). A reply sent just before a kill, before it was
+marked sent, can arrive twice: candidates pass over such copies and the run counts them. A
+question asked again after it was answered would stop the run: the candidates check every
+question is new.
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ async def keep_killing(
     return kills
 
 
-async def crash_run(backend: str, candidates: int, seed: int, every: tuple[float, float]) -> int:
+async def crash_run(
+    backend: str, webhook: bool, candidates: int, seed: int, every: tuple[float, float]
+) -> int:
     catalog = bundled_catalog()
     async with fresh_database(backend) as (database, where), switchboard() as board:
         print(f"  database      {where}")
-        bot = screenbot_process(board, database.url, webhook=True, lease_seconds=LEASE_SECONDS)
+        bot = screenbot_process(board, database.url, webhook=webhook, lease_seconds=LEASE_SECONDS)
         await bot.start()
         people: list[Applicant] = applicants(board, catalog, 1000, candidates)
         done = asyncio.Event()
@@ -86,6 +90,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--candidates", type=int, default=60)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--mode", choices=["webhook", "polling"], default="webhook")
     parser.add_argument("--seed", type=int, default=20261123, help="for the kill moments")
     parser.add_argument("--min-gap", type=float, default=0.3, help="seconds between kills, least")
     parser.add_argument("--max-gap", type=float, default=1.5, help="seconds between kills, most")
@@ -94,10 +99,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    print(f"screenbot crash run: kill -9 at random moments, {args.backend}, seed {args.seed}")
+    print(
+        f"screenbot crash run: kill -9 at random moments, {args.mode}, {args.backend},"
+        f" seed {args.seed}"
+    )
+    gaps = (args.min_gap, args.max_gap)
     try:
         return asyncio.run(
-            crash_run(args.backend, args.candidates, args.seed, (args.min_gap, args.max_gap))
+            crash_run(args.backend, args.mode == "webhook", args.candidates, args.seed, gaps)
         )
     except BackendUnavailable as exc:
         print(f"  skipped: {exc}")
