@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from screenbot.service import ScreeningService
 from screenbot.settings import Settings
 from screenbot.store.database import Database
 from screenbot.store.migrate import is_current, upgrade
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncI
         metrics = Metrics()
         lease = timedelta(seconds=settings.outbox_lease_seconds)
         service = ScreeningService(database, catalog, metrics=metrics, lease=lease)
-        yield App(settings, catalog, database, service, metrics)
+        try:
+            yield App(settings, catalog, database, service, metrics)
+        finally:
+            try:
+                await service.flush()
+            except Exception:  # unmarked replies may be sent again after the restart; no more
+                log.warning("could not mark the last replies as sent", exc_info=True)
     finally:
         await database.dispose()

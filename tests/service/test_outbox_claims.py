@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from screenbot.content.catalog import Catalog
-from screenbot.engine.events import Started
+from screenbot.engine.events import Started, TextReceived
 from screenbot.engine.messages import Ask
 from screenbot.service import ScreeningService
 from screenbot.store.database import Database
@@ -86,3 +86,26 @@ async def test_a_question_resent_after_the_chat_moved_on_is_retired_not_asked_tw
         ).scalar_one()
     assert error is not None
     assert "superseded" in error
+
+
+async def test_a_noted_send_rides_on_the_next_turns_commit(
+    database: Database, catalog: Catalog, clock: Clock
+) -> None:
+    service = process(database, catalog, clock)
+    person = Person(service, clock)
+    first = await service.handle(person.inbound(Started("backend-karachi")))
+    service.note_sent(first.deliveries)
+    assert len(await service.outbox.pending("console")) == 2  # not stored yet
+    await service.handle(person.inbound(TextReceived("yes")))  # the next turn carries the mark
+    pending = await service.outbox.pending("console")
+    assert {d.id for d in first.deliveries}.isdisjoint(d.id for d in pending)
+
+
+async def test_sends_noted_at_shutdown_are_stored_by_flush(
+    database: Database, catalog: Catalog, clock: Clock
+) -> None:
+    service = process(database, catalog, clock)
+    turn = await service.handle(Person(service, clock).inbound(Started("backend-karachi")))
+    service.note_sent(turn.deliveries)
+    await service.flush()
+    assert await service.outbox.pending("console") == []

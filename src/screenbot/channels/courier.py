@@ -57,7 +57,7 @@ class Courier(ABC):
                     sent.append(delivery)
                 elif outcome is not Outcome.DROPPED:
                     break
-            await self.service.delivered(sent)
+            self.service.note_sent(sent)
             self.metrics.messages_out.labels(self.channel).inc(len(sent))
         finally:
             self._in_flight.difference_update(d.id for d in deliveries)

@@ -30,6 +30,7 @@ from screenbot.store.repository import Repository
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
+MARK_WITHIN = 0.25  # seconds a noted send may wait for another commit to ride on
 
 
 def _utcnow() -> datetime:
@@ -72,6 +73,8 @@ class ScreeningService:
         self._clock = clock
         self._queue: list[_Job] = []
         self._drainer: asyncio.Task[None] | None = None
+        self._noted: list[int] = []
+        self._marker: asyncio.Task[None] | None = None
 
     async def handle(self, inbound: Inbound) -> Turn:
         """Decide one event and store its outcome; `Turn.duplicate` if it was handled before."""
@@ -98,9 +101,33 @@ class ScreeningService:
         return turn
 
     async def delivered(self, deliveries: Sequence[Delivery]) -> None:
-        """Mark replies as sent, so a restart does not send them again."""
+        """Mark replies as sent, so a restart does not send them again; returns once stored."""
         if deliveries:
             await self._submit(sent=[d.id for d in deliveries])
+
+    def note_sent(self, deliveries: Sequence[Delivery]) -> None:
+        """Mark replies as sent with the next commit, at most `MARK_WITHIN` seconds away.
+
+        What couriers use: a mark needs no commit of its own. A crash before it is stored only
+        means the reply may go out again (a question the chat has moved past does not).
+        """
+        if not deliveries:
+            return
+        self._noted.extend(d.id for d in deliveries)
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_soon())
+
+    async def flush(self) -> None:
+        """Store the sends noted so far; for shutting down."""
+        if self._noted:
+            await self._submit()
+
+    async def _mark_soon(self) -> None:
+        await asyncio.sleep(MARK_WITHIN)
+        try:
+            await self.flush()
+        except Exception:  # the rows stay leased and unsent; a restart may send them again
+            log.exception("marking replies as sent failed")
 
     async def _submit(
         self, *, inbound: Inbound | None = None, sent: Sequence[int] = ()
@@ -145,14 +172,19 @@ class ScreeningService:
 
     async def _commit(self, batch: list[_Job]) -> None:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
-        sent = [i for j in batch for i in j.sent]
-        async with self.database.transaction() as conn:
-            repo = Repository(conn)
-            await repo.mark_sent(sent, self._clock())
-            now = self._clock()
-            turns, outcomes = await run_turns(
-                repo, self.catalog, inbounds, self._seeds, now, now + self.outbox.lease
-            )
+        noted, self._noted = self._noted, []
+        sent = [*(i for j in batch for i in j.sent), *noted]
+        try:
+            async with self.database.transaction() as conn:
+                repo = Repository(conn)
+                now = self._clock()
+                await repo.mark_sent(sent, now)
+                turns, outcomes = await run_turns(
+                    repo, self.catalog, inbounds, self._seeds, now, now + self.outbox.lease
+                )
+        except BaseException:
+            self._noted[:0] = noted
+            raise
         for flow_id, outcome in outcomes:
             self.metrics.screenings.labels(flow_id, outcome).inc()
         results = iter(turns)

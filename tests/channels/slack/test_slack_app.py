@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -202,10 +203,16 @@ async def test_no_unsent_replies_are_left_behind(
     await eventually(lambda: len(dm(slack, "U3")) == 2)
     db = Database(db_url)
     try:
-        async with db.reading() as conn:
-            unsent = (
-                await conn.execute(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)))
-            ).all()
+        for _ in range(100):  # a send is marked with the next commit, within a fraction of a second
+            async with db.reading() as conn:
+                unsent = (
+                    await conn.execute(
+                        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
+                    )
+                ).all()
+            if not unsent:
+                break
+            await asyncio.sleep(0.05)
     finally:
         await db.dispose()
     assert unsent == []
