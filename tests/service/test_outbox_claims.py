@@ -11,6 +11,7 @@ from screenbot.content.catalog import Catalog
 from screenbot.engine.events import Started, TextReceived
 from screenbot.engine.messages import Ask
 from screenbot.service import ScreeningService
+from screenbot.service.screening import MARK_WITHIN
 from screenbot.store.database import Database
 from screenbot.store.schema import OutboxMessage
 from tests.conftest import Clock
@@ -108,4 +109,20 @@ async def test_sends_noted_at_shutdown_are_stored_by_flush(
     turn = await service.handle(Person(service, clock).inbound(Started("backend-karachi")))
     service.note_sent(turn.deliveries)
     await service.flush()
+    assert await service.outbox.pending("console") == []
+
+
+async def test_a_send_noted_while_marks_are_being_stored_is_not_stranded(
+    database: Database, catalog: Catalog, clock: Clock
+) -> None:
+    service = process(database, catalog, clock)
+    people = [Person(service, clock, name=f"p{i}") for i in range(2)]
+    first, second = [await service.handle(p.inbound(Started("backend-karachi"))) for p in people]
+    service.note_sent(first.deliveries)
+    await asyncio.sleep(MARK_WITHIN + 0.003)  # the marker is storing the first marks now
+    service.note_sent(second.deliveries)
+    for _ in range(40):  # no other turn comes along to carry them
+        if not await service.outbox.pending("console"):
+            break
+        await asyncio.sleep(0.05)
     assert await service.outbox.pending("console") == []

@@ -123,11 +123,16 @@ class ScreeningService:
             await self._submit()
 
     async def _mark_soon(self) -> None:
-        await asyncio.sleep(MARK_WITHIN)
-        try:
-            await self.flush()
-        except Exception:  # the rows stay leased and unsent; a restart may send them again
-            log.exception("marking replies as sent failed")
+        """Store noted sends until none are left, including any noted while a commit ran."""
+        pause = MARK_WITHIN
+        while self._noted:
+            await asyncio.sleep(pause)
+            try:
+                await self.flush()
+                pause = MARK_WITHIN
+            except Exception:  # kept in `_noted` by `_commit`; tried again, more slowly
+                log.warning("marking replies as sent failed; retrying", exc_info=True)
+                pause = min(pause * 2, 5.0)
 
     async def _submit(
         self, *, inbound: Inbound | None = None, sent: Sequence[int] = ()

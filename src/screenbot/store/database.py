@@ -12,14 +12,24 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+# PostgreSQL SQLSTATEs worth waiting out: connection exceptions, the server shutting down or
+# starting up, too many connections, and deadlock or serialization failures (retry the turn).
+_PG_TRANSIENT = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
+
 
 def is_outage(exc: BaseException) -> bool:
     """Whether an error means the database could not be reached, rather than refused the work.
 
-    A lost connection, a refused one, or a server shutting down: waiting and retrying helps.
+    A lost connection, a refused one, a server shutting down or starting up, or a transaction
+    the server asks to retry: waiting and retrying helps.
     """
     if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        code = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, OperationalError | InterfaceError)
+            or code.startswith(_PG_TRANSIENT)
+        )
     return isinstance(exc, OSError | ConnectionError)
 
 

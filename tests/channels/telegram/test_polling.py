@@ -21,15 +21,16 @@ async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
 class Handler:
     """Records every update it is given and fails the ones it is told to, for a while."""
 
-    def __init__(self, failing: dict[int, int]) -> None:
+    def __init__(self, failing: dict[int, int], error: Exception) -> None:
         self.failing = failing  # update id -> how many times it fails before it goes through
+        self.error = error
         self.seen: list[int] = []
 
     async def __call__(self, update: Update) -> None:
         self.seen.append(update.update_id)
         if self.failing.get(update.update_id, 0) > 0:
             self.failing[update.update_id] -= 1
-            raise ConnectionRefusedError("database away")
+            raise self.error
 
 
 async def test_a_polled_update_whose_turn_failed_is_fetched_again_not_lost(
@@ -37,7 +38,7 @@ async def test_a_polled_update_whose_turn_failed_is_fetched_again_not_lost(
 ) -> None:
     first = fake.say(4201, "Ayesha Khan")["update_id"]
     second = fake.say(4202, "Bilal Ahmed")["update_id"]
-    handler = Handler({first: 2})
+    handler = Handler({first: MAX_ATTEMPTS + 2}, ConnectionRefusedError("database away"))
     poller = ConfirmingPoller(bot, handler, first_pause=0.01)
     task = asyncio.create_task(poller.run())
     try:
@@ -45,15 +46,16 @@ async def test_a_polled_update_whose_turn_failed_is_fetched_again_not_lost(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    assert handler.seen.count(first) == 3  # two failures, then stored
-    assert handler.seen.count(second) == 3  # its batch came again with it; copies are deduped
+    # an outage is waited out past MAX_ATTEMPTS, then the update is stored
+    assert handler.seen.count(first) == MAX_ATTEMPTS + 3
+    assert handler.seen.count(second) == MAX_ATTEMPTS + 3  # its batch came again with it
 
 
 async def test_an_update_that_always_fails_is_given_up_so_the_rest_get_through(
     fake: FakeTelegram, bot: Bot
 ) -> None:
     poison = fake.say(4201, "crash me")["update_id"]
-    handler = Handler({poison: 10**6})
+    handler = Handler({poison: 10**6}, ValueError("a bug in handling this update"))
     done = asyncio.Event()
 
     async def take(update: Update) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -111,13 +112,16 @@ class TelegramChannel:
         query = update.callback_query
         if isinstance(translated, Toggle):
             assert query is not None
-            await query.answer()
-            await query.edit_message_reply_markup(translated.markup)
+            await _cosmetic(query.answer(), "answer a tap")
+            await _cosmetic(query.edit_message_reply_markup(translated.markup), "tick an option")
         elif isinstance(translated, NotPrivate):
-            await self.application.bot.send_message(translated.chat_id, PRIVATE_ONLY)
+            await _cosmetic(
+                self.application.bot.send_message(translated.chat_id, PRIVATE_ONLY),
+                "explain that screenings are private",
+            )
         elif isinstance(translated, Press):
             assert query is not None
-            await query.answer()
+            await _cosmetic(query.answer(), "answer a tap")
             turn = await self.service.handle(translated.inbound)
             if turn.advanced and query.message is not None and translated.labels:
                 await self._close_question(update, ", ".join(translated.labels))
@@ -131,7 +135,16 @@ class TelegramChannel:
         query = update.callback_query
         assert query is not None
         text = getattr(query.message, "text", None) or ""
-        try:
-            await query.edit_message_text(f"{text}\n\nYour answer: {answer}", reply_markup=None)
-        except TelegramError as exc:  # an edit is cosmetic; the answer is already stored
-            log.info("could not close an answered question: %s", exc)
+        await _cosmetic(
+            query.edit_message_text(f"{text}\n\nYour answer: {answer}", reply_markup=None),
+            "close an answered question",
+        )
+
+
+async def _cosmetic(call: Awaitable[object], what: str) -> None:
+    """Make a call whose failure must not lose the turn: a tap delivered again after a crash is
+    too old to answer, and an edit may find nothing to change."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.info("could not %s: %s", what, exc)

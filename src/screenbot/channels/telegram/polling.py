@@ -4,8 +4,8 @@ python-telegram-bot's Updater confirms a batch as soon as it asks for the next o
 batch may still be in its handlers: a process killed then loses those updates. Here the next
 `getUpdates` (whose offset is the confirmation) waits until the batch is stored, so a crash or a
 database outage means the batch comes again, and the copies already handled are recognised by
-their update ids. One update that keeps failing is given up after `MAX_ATTEMPTS`, so it cannot
-hold up everyone behind it.
+their update ids. A batch that fails for any other reason than a database outage is given up
+after `MAX_ATTEMPTS`, so one bad update cannot hold up everyone behind it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
+
+from screenbot.store.database import is_outage
 
 log = logging.getLogger(__name__)
 LONG_POLL_SECONDS = 10
@@ -62,6 +64,9 @@ class ConfirmingPoller:
         for error in failed:
             if isinstance(error, asyncio.CancelledError):
                 raise error
+        if failed and all(is_outage(e) for e in failed):
+            log.warning("the database is unreachable; fetching %d updates again", len(updates))
+            return False  # an outage is waited out however long it lasts; nothing is given up
         if failed:
             self._failures += 1
             if self._failures < MAX_ATTEMPTS:
