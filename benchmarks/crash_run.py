@@ -74,11 +74,13 @@ async def crash_run(
     turns = sum(len(p.latencies) for p in people)
     print(f"  candidates    {candidates}, all at once, tapping buttons half the time")
     print(f"  kills         {kills} x kill -9, each followed by a restart ({wall:.0f} s in all)")
-    print(f"  turns         {turns:,} answered; {sum(p.copies for p in people)} copies re-sent")
+    copies = sum(p.copies for p in people)
+    print(f"  turns         {turns:,} answered")
+    print(f"  copies        {copies} messages arrived a second time (sent, killed before marked)")
     print(f"  screenings    {result.completed}/{result.screenings} completed")
     print(
         f"  answers       {result.answers_stored}/{result.answers_expected} stored,"
-        f" {result.lost} lost, {result.doubled} doubled; nothing asked again after its answer"
+        f" {result.lost} lost, {result.doubled} doubled; no answered question asked anew"
     )
     print(f"  outbox        {result.unsent} replies left unsent")
     clean = result.clean and kills > 0

@@ -108,6 +108,7 @@ async def fault_run(candidates: int, processes: int, after: float) -> int:
     )
     print("  /healthz      " + ", ".join(f"{state} at {at:.1f} s" for at, state in changes))
     print(f"  retries       {retries} commits waited for the database and were retried")
+    print(f"  copies        {sum(p.copies for p in people)} messages arrived a second time")
     print(f"  screenings    {result.completed}/{result.screenings} completed")
     print(
         f"  answers       {result.answers_stored}/{result.answers_expected} stored,"

@@ -71,6 +71,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     driver_cpu: float
+    copies: int = 0
     audit: Audit | None = None
 
     @property
@@ -94,6 +95,7 @@ async def measure(
         percentile(latencies, 0.50) * 1000,
         percentile(latencies, 0.99) * 1000,
         driver,
+        sum(person.copies for person in people),
     )
 
 
@@ -181,7 +183,7 @@ def report_audit(run: Run) -> None:
     print(
         f"    audit: {a.completed}/{a.screenings} screenings completed,"
         f" {a.answers_stored}/{a.answers_expected} answers stored, {a.lost} lost,"
-        f" {a.doubled} doubled, {a.unsent} replies unsent"
+        f" {a.doubled} doubled, {a.unsent} replies unsent, {run.copies} sent twice"
         f" -> {'clean' if a.clean else 'NOT CLEAN'}"
     )
 

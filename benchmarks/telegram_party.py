@@ -242,7 +242,8 @@ class Person:
     async def _answer(self, started: float, *, wants_buttons: bool) -> Json:
         """The bot's next new message and, when `wants_buttons`, the first with buttons (the
         welcome comes before). A copy of one already seen (re-sent after a crash cut off its
-        first sending before it was marked) is counted and passed over, as a person would."""
+        first sending before it was marked) is counted and passed over, as a person would; an
+        answered question asked anew, in a new message, stops the run (see `answer`)."""
         while True:
             at, message = await asyncio.wait_for(self.inbox.get(), REPLY_WITHIN)
             if message["text"] in self.seen:

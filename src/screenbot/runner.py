@@ -98,10 +98,10 @@ async def serve(
             await stop.wait()
         finally:
             scheduler.shutdown()
+            server.should_exit = True  # first: requests in flight finish with the channels up
+            await http
+            sock.close()
             if slack is not None:
                 await slack.stop()
             if telegram is not None:
                 await telegram.stop()
-            server.should_exit = True
-            await http
-            sock.close()

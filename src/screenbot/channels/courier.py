@@ -9,6 +9,7 @@ progress in this process or another.
 from __future__ import annotations
 
 import asyncio
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -44,22 +45,27 @@ class Courier(ABC):
         self._in_flight: set[int] = set()
 
     @abstractmethod
-    async def send(self, delivery: Delivery) -> Outcome:
-        """Send one message, retrying what is worth retrying now."""
+    async def send(self, delivery: Delivery, deadline: float) -> Outcome:
+        """Send one message, retrying what is worth retrying before `deadline` (monotonic)."""
 
     async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        """Send a chat's claimed messages in order. Sending stops at half the lease, so the
+        claim still holds when the last one goes out; a pump takes the rest once it lapses."""
+        deadline = time.monotonic() + self.service.outbox.lease.total_seconds() / 2
         sent: list[Delivery] = []
         self._in_flight.update(d.id for d in deliveries)
         try:
             for delivery in deliveries:
-                outcome = await self.send(delivery)
+                if time.monotonic() > deadline:
+                    break
+                outcome = await self.send(delivery, deadline)
                 if outcome is Outcome.SENT:
                     sent.append(delivery)
                 elif outcome is not Outcome.DROPPED:
                     break
+        finally:
             self.service.note_sent(sent)
             self.metrics.messages_out.labels(self.channel).inc(len(sent))
-        finally:
             self._in_flight.difference_update(d.id for d in deliveries)
 
     @property

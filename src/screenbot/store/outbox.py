@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, exists, or_, select, true, update
+from sqlalchemy import Row, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 
 from screenbot.engine.messages import Ask, Outbound, from_payload
 from screenbot.store.database import Database
@@ -44,35 +43,34 @@ def _delivery(row: Row[Any]) -> Delivery:
 
 
 async def _superseded_questions(
-    conn: AsyncConnection, claimed: list[Delivery], now: datetime
+    conn: AsyncConnection, channel: str, claimed: list[Delivery], now: datetime
 ) -> set[int]:
-    """Retire claimed questions that a newer message to the same chat has overtaken.
+    """Retire claimed questions that a newer question sent to the same chat has overtaken.
 
     Such a question was sent before a crash kept it from being marked, or the conversation went
     on without it; sending it now would ask the candidate something already behind them.
     """
-    questions = [d.id for d in claimed if isinstance(d.message, Ask)]
+    questions = [d for d in claimed if isinstance(d.message, Ask)]
     if not questions:
         return set()
-    newer = aliased(OutboxMessage)
-    overtaken = exists().where(
-        newer.channel == OutboxMessage.channel,
-        newer.address == OutboxMessage.address,
-        newer.id > OutboxMessage.id,
-        newer.sent_at.is_not(None),
+    sent_later = await conn.execute(
+        select(OutboxMessage.address, OutboxMessage.id, OutboxMessage.payload).where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.address.in_({d.address for d in questions}),
+            OutboxMessage.id > min(d.id for d in questions),
+            OutboxMessage.sent_at.is_not(None),
+        )
     )
-    stale = set(
-        (
-            await conn.execute(
-                select(OutboxMessage.id).where(OutboxMessage.id.in_(questions), overtaken)
-            )
-        ).scalars()
-    )
+    latest_question: dict[str, int] = {}
+    for address, row_id, payload in sent_later:
+        if payload.get("kind") == "ask":
+            latest_question[address] = max(row_id, latest_question.get(address, 0))
+    stale = {d.id for d in questions if latest_question.get(d.address, 0) > d.id}
     if stale:
         await conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(stale))
-            .values(sent_at=now, last_error="superseded by a newer message to the same chat")
+            .values(sent_at=now, last_error="superseded by a newer question to the same chat")
         )
     return stale
 
@@ -124,7 +122,7 @@ class Outbox:
         )
         async with self.database.transaction() as conn:
             claimed = [_delivery(row) for row in await conn.execute(statement)]
-            stale = await _superseded_questions(conn, claimed, now)
+            stale = await _superseded_questions(conn, channel, claimed, now)
         return sorted((d for d in claimed if d.id not in stale), key=lambda d: d.id)
 
     async def give_up(self, delivery: Delivery, error: str, now: datetime) -> None:

@@ -22,7 +22,7 @@ class SlackCourier(Courier):
         super().__init__(CHANNEL, service)
         self.client = client
 
-    async def send(self, delivery: Delivery) -> Outcome:
+    async def send(self, delivery: Delivery, deadline: float) -> Outcome:  # one call, no waits
         text, blocks = render(delivery.message)
         try:
             await self.client.chat_postMessage(channel=delivery.address, text=text, blocks=blocks)
