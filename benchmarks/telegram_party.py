@@ -244,15 +244,17 @@ class Person:
         welcome comes before). A copy of one already seen (re-sent after a crash cut off its
         first sending before it was marked) is counted and passed over, as a person would; an
         answered question asked anew, in a new message, stops the run (see `answer`)."""
+        first: float | None = None
         while True:
             at, message = await asyncio.wait_for(self.inbox.get(), REPLY_WITHIN)
             if message["text"] in self.seen:
                 self.copies += 1
                 continue
             self.seen.add(message["text"])
+            first = at if first is None else first
             if wants_buttons and "reply_markup" not in message:
                 continue
-            self.latencies.append(at - started)
+            self.latencies.append(first - started)  # until the answer starts to arrive
             return message
 
 
