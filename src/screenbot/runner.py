@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +19,7 @@ from screenbot.scheduling import JobScheduler, cron_trigger
 from screenbot.settings import Settings
 from screenbot.store.privacy import anonymise_finished
 from screenbot.web.app import build_web
+from screenbot.web.listener import listening_socket
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,7 @@ async def serve(
 
             scheduler.every("slack-outbox", slack.courier.pump_every, pump_slack)
         web = build_web(parts.database, telegram, slack, digests, parts.metrics)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.http_host, settings.http_port))
-        sock.listen(128)  # connections queue from now on, before uvicorn takes the socket
+        sock = listening_socket(settings.http_host, settings.http_port)
         config = uvicorn.Config(web, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         http = asyncio.create_task(server.serve(sockets=[sock]))

@@ -108,7 +108,7 @@ async def run_turns(
         return [], []
     candidate_ids = await repo.lock_people(list({person(i) for i in inbounds}), now)
     owners = sorted(set(candidate_ids.values()))
-    handled = await repo.known_events([i.key for i in inbounds])
+    fresh = await repo.record_events([(i.key, candidate_ids[person(i)]) for i in inbounds], now)
     screenings = await repo.screenings_of(owners)
     starting = {candidate_ids[person(i)] for i in inbounds if flow_asked_for(i) is not None}
     seen = await repo.seen_by(
@@ -119,16 +119,14 @@ async def run_turns(
     screening_of_turn: list[int | None] = []
     advanced: list[bool] = []
     outcomes: list[tuple[str, str]] = []
-    fresh_events: list[tuple[str, int]] = []
     for number, inbound in enumerate(inbounds):
         candidate_id = candidate_ids[person(inbound)]
-        if inbound.key in handled:
+        if inbound.key not in fresh:  # handled before, or earlier in this batch
             results.append(None)
             screening_of_turn.append(None)
             advanced.append(False)
             continue
-        handled.add(inbound.key)
-        fresh_events.append((inbound.key, candidate_id))
+        fresh.discard(inbound.key)
         mine = screenings.setdefault(candidate_id, [])
         stored = _latest(mine, flow_asked_for(inbound))
         state = stored.state if stored else None
@@ -192,7 +190,6 @@ async def run_turns(
         screening_of_turn.append(screening_id)
         advanced.append(result.state != state)
         outcomes += _outcomes(state, result)
-    await repo.record_events(fresh_events, now)
     await writes.flush(repo, results)
     turns = [
         DUPLICATE

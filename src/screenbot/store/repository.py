@@ -132,14 +132,18 @@ class Repository:
             )
         return {p: int(rows[(p.channel, p.external_id)].id) for p in people}
 
-    async def known_events(self, keys: Sequence[str]) -> set[str]:
-        rows = await self.conn.execute(select(InboundEvent.key).where(InboundEvent.key.in_(keys)))
-        return set(rows.scalars())
-
-    async def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> None:
-        if events:
-            rows = [{"key": k, "candidate_id": c, "received_at": now} for k, c in events]
-            await self.conn.execute(_insert(self.conn, InboundEvent), rows)
+    async def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> set[str]:
+        """Record (key, candidate id) of events; returns the keys not recorded before, so
+        telling a new event from a copy costs the batch one statement."""
+        rows = {k: {"key": k, "candidate_id": c, "received_at": now} for k, c in events}
+        if not rows:
+            return set()
+        statement = (
+            _insert(self.conn, InboundEvent)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(InboundEvent.key)
+        )
+        return set((await self.conn.execute(statement, list(rows.values()))).scalars())
 
     async def screenings_of(self, candidate_ids: Sequence[int]) -> dict[int, list[StoredScreening]]:
         rows = await self.conn.execute(
@@ -154,6 +158,8 @@ class Repository:
         return found
 
     async def seen_by(self, candidate_ids: Sequence[int]) -> dict[int, frozenset[QuestionRef]]:
+        if not candidate_ids:
+            return {}
         rows = await self.conn.execute(
             select(Screening.candidate_id, Answer.bank_id, Answer.question_id)
             .join(Screening, Screening.id == Answer.screening_id)

@@ -3,7 +3,9 @@ and one method, `take`, that translates an update and hands it to the service.
 
 No ConversationHandler and no PTB persistence: screening state lives in our store, so several
 processes can serve one bot in webhook mode. Updates arrive through `feed` (the webhook) or
-`ConfirmingPoller`; either way one is confirmed to Telegram only once it is stored.
+`ConfirmingPoller`; either way one is confirmed to Telegram once it is stored, and its replies
+go out after that, in the background: the outbox holds them until they are sent, so the next
+updates need not wait for the last ones' messages.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -22,7 +24,7 @@ from screenbot.channels.telegram.courier import TelegramCourier
 from screenbot.channels.telegram.polling import ConfirmingPoller
 from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, read
 from screenbot.engine.replies import PRIVATE_ONLY
-from screenbot.service import Inbound, ScreeningService
+from screenbot.service import Inbound, ScreeningService, Turn
 from screenbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ COMMANDS = (
     BotCommand("back", "Change your previous profile answer"),
     BotCommand("delete_my_data", "Erase your profile and answers"),
 )
+SENDING_GRACE = 10.0  # seconds replies in flight get to go out when the channel stops
 
 
 class TelegramChannel:
@@ -55,6 +58,7 @@ class TelegramChannel:
         self.webhook_secret = settings.telegram_webhook_secret
         self._pump: asyncio.Task[None] | None = None
         self._poll: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         app = self.application
@@ -78,6 +82,8 @@ class TelegramChannel:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self._sending:  # what is not out by then stays in the outbox for the next start
+            await asyncio.wait(self._sending, timeout=SENDING_GRACE)
         app = self.application
         await app.stop()
         await app.shutdown()
@@ -107,28 +113,58 @@ class TelegramChannel:
                 log.exception("sending the Telegram outbox failed")
 
     async def take(self, update: Update) -> None:
-        """Act on one update; raises when its turn could not be stored, so it comes again."""
+        """Store what one update means; raises when it could not be stored, so it comes again.
+
+        Returns once the turn is stored: what it sends (answering a tap, the replies) goes out
+        in the background, in order, and the outbox sends it later if this process cannot.
+        """
         translated = read(update)
         query = update.callback_query
         if isinstance(translated, Toggle):
             assert query is not None
-            await _cosmetic(query.answer(), "answer a tap")
-            await _cosmetic(query.edit_message_reply_markup(translated.markup), "tick an option")
+            self._later(
+                self._tick(query.answer(), query.edit_message_reply_markup(translated.markup))
+            )
         elif isinstance(translated, NotPrivate):
-            await _cosmetic(
-                self.application.bot.send_message(translated.chat_id, PRIVATE_ONLY),
-                "explain that screenings are private",
+            self._later(
+                _cosmetic(
+                    self.application.bot.send_message(translated.chat_id, PRIVATE_ONLY),
+                    "explain that screenings are private",
+                )
             )
         elif isinstance(translated, Press):
             assert query is not None
-            await _cosmetic(query.answer(), "answer a tap")
+            self._later(_cosmetic(query.answer(), "answer a tap"))
             turn = await self.service.handle(translated.inbound)
-            if turn.advanced and query.message is not None and translated.labels:
-                await self._close_question(update, ", ".join(translated.labels))
-            await self.courier.deliver(turn.deliveries)
+            closing = turn.advanced and query.message is not None and translated.labels
+            self._later(
+                self._reply(turn, update, ", ".join(translated.labels) if closing else None)
+            )
         elif isinstance(translated, Inbound):
             turn = await self.service.handle(translated)
-            await self.courier.deliver(turn.deliveries)
+            self._later(self._reply(turn))
+
+    def _later(self, sending: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(sending)
+        self._sending.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("sending a reply failed; the outbox tries again", exc_info=task.exception())
+
+    async def _tick(self, answer: Awaitable[object], edit: Awaitable[object]) -> None:
+        await _cosmetic(answer, "answer a tap")
+        await _cosmetic(edit, "tick an option")
+
+    async def _reply(
+        self, turn: Turn, update: Update | None = None, answer: str | None = None
+    ) -> None:
+        """Close the question a tap answered (when `answer` says how), then send the replies."""
+        if update is not None and answer is not None:
+            await self._close_question(update, answer)
+        await self.courier.deliver(turn.deliveries)
 
     async def _close_question(self, update: Update, answer: str) -> None:
         """Show the answer under the question and take its keyboard away."""
