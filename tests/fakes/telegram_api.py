@@ -47,6 +47,7 @@ class FakeTelegram:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _again: list[Json] = field(default_factory=list)
     on_sent: Callable[[Json], None] | None = None
+    held: dict[int, asyncio.Event] = field(default_factory=dict)  # chat id -> released when set
     webhooks: list[str] = field(default_factory=list)
     webhook_secret: str | None = None
     pushed: int = 0
@@ -216,6 +217,8 @@ class FakeTelegram:
 
     async def _api_sendMessage(self, params: Json) -> Json:
         chat_id = int(params["chat_id"])
+        if chat_id in self.held:  # a slow connection to this chat: no answer until released
+            await self.held[chat_id].wait()
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -195,6 +196,28 @@ async def test_429_waits_and_then_the_reply_arrives(
             'screenbot_platform_errors_total{channel="telegram",kind="network_or_5xx"} 2.0'
             in metrics
         )
+
+
+async def test_a_slow_send_to_one_candidate_does_not_hold_up_another(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    """Regression: the poller fetched new updates only once the last batch's replies were sent,
+    so one chat's slow sendMessage kept every other candidate waiting."""
+    async with running(mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)):
+        sara, omar = Candidate(fake, db), Candidate(fake, db, user_id=4202)
+        release = fake.held[sara.user_id] = asyncio.Event()
+        try:
+            started = fake.say(sara.user_id, "/start mini")
+            await fake.wait_for(  # Sara's turn is stored and her welcome is on its way, held
+                lambda: any(str(c.params.get("chat_id")) == str(sara.user_id) for c in fake.calls)
+            )
+            await omar.say("/start mini")
+            assert fake.sent(omar.user_id)[0]["text"].startswith("Hi! This is the screening")
+            assert fake.sent(sara.user_id) == []
+        finally:
+            release.set()
+        await sara.settled(started)
+        assert fake.sent(sara.user_id)[0]["text"].startswith("Hi! This is the screening")
 
 
 async def test_a_candidate_who_blocked_the_bot_is_not_retried(
