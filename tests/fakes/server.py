@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,15 +13,13 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from screenbot.web.listener import listening_socket
+
 
 @asynccontextmanager
 async def serving(app: Starlette) -> AsyncIterator[int]:
     """Run `app` until the block ends; yields the port it listens on."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # asyncio leaves Nagle on for a socket it did not create: each reply would wait ~40 ms
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    sock = listening_socket("127.0.0.1", 0)  # as screenbot's own server: no Nagle stalls
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
