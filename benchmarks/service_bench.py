@@ -19,16 +19,16 @@ synchronous=FULL, so a returned turn survives a power cut.
 How to read the figures, per backend (SQLite on a fresh temporary file; PostgreSQL on a fresh
 database made through postgres@127.0.0.1:5432/test, or $SCREENBOT_TEST_PG as for the tests, and
 dropped afterwards, skipped with a note when unreachable). Both are opened as the app opens
-them, `Database(url)` with default pool settings, and migrated with `migrate.upgrade`:
+them, `open_database(url)` with default pool settings, and migrated with `migrate.upgrade`:
 
 - durable turns per second: throughput of the whole process (one event loop, one core for
-  Python). The target printed next to it applies to SQLite: >= 1,000 turns/s. On SQLite each
-  transaction, Python work included, runs under `Database`'s single write lock, so this figure
-  does not grow with --concurrency there; on PostgreSQL it does until the loop is saturated.
+  Python). The target printed next to it applies to SQLite: >= 1,000 turns/s. On SQLite every
+  transaction, Python work included, runs on the database's one thread, so this figure does
+  not grow with --concurrency there; on PostgreSQL it does until the loop is saturated.
 - p50 / p99 turn latency: wall time of one durable turn as a candidate sees it, INCLUDING the
-  wait for SQLite's single-writer lock or a pooled PostgreSQL connection. With C candidates in
+  wait for SQLite's thread or a pooled PostgreSQL connection. With C candidates in
   flight, p50 is roughly C / throughput: it measures queueing more than the work itself.
-- process CPU: all threads; SQLite work runs on aiosqlite's worker thread, the rest on the
+- process CPU: all threads; SQLite work runs on the database's own thread, the rest on the
   event loop. Near 1 core busy means the Python process itself is the limit, not the disk.
 - memory: after the throughput runs, one child process per backend (side by side) leaves K
   screenings half-finished (half the questions answered), measures, goes on to 10 x K in all
@@ -84,7 +84,7 @@ from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
 from screenbot.engine.messages import Ask, Completed, Outbound
 from screenbot.service import Identity, Inbound, ScreeningService
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,10 +114,10 @@ async def fresh_database(backend: str) -> AsyncIterator[tuple[Database, str]]:
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="screenbot-bench-") as folder:
             path = Path(folder) / "bench.db"
-            database = Database(f"sqlite+aiosqlite:///{path}")
+            database = open_database(f"sqlite+aiosqlite:///{path}")
             try:
                 await upgrade(database)
-                yield database, f"sqlite+aiosqlite, temporary file {path}"
+                yield database, f"SQLite, temporary file {path}"
             finally:
                 await database.dispose()
         return
@@ -132,7 +132,7 @@ async def fresh_database(backend: str) -> AsyncIterator[tuple[Database, str]]:
     finally:
         await admin.close()
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    database = Database(f"{base}/{name}")
+    database = open_database(f"{base}/{name}")
     try:
         await upgrade(database)
         yield database, f"postgresql+asyncpg, fresh database {name}"
@@ -381,19 +381,17 @@ async def throughput(backend: str, candidates: int, concurrency: int) -> Through
             service, catalog, first=warm, count=candidates, concurrency=concurrency, run="run"
         )
         cpu = time.process_time() - cpu
-        async with database.reading() as conn:
-            completed, passed = (
-                await conn.execute(
-                    text(
-                        "SELECT count(*), coalesce(sum(CASE WHEN s.passed THEN 1 ELSE 0 END), 0)"
-                        " FROM screenings s JOIN candidates c ON c.id = s.candidate_id"
-                        " WHERE s.stage = 'completed' AND c.external_id LIKE 'run-%'"
-                    )
-                )
-            ).one()
-            unsent = (
-                await conn.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+        finished = text(
+            "SELECT count(*), coalesce(sum(CASE WHEN s.passed THEN 1 ELSE 0 END), 0)"
+            " FROM screenings s JOIN candidates c ON c.id = s.candidate_id"
+            " WHERE s.stage = 'completed' AND c.external_id LIKE 'run-%'"
+        )
+        completed, passed = await database.read(lambda conn: conn.execute(finished).one())
+        unsent = await database.read(
+            lambda conn: conn.execute(
+                text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             ).scalar_one()
+        )
     return Throughput(
         where=where,
         candidates=candidates,

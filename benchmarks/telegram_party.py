@@ -402,9 +402,8 @@ class Audit:
 
 
 async def unsent(database: Database) -> int:
-    async with database.reading() as conn:
-        count = await conn.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
-        return int(count.scalar_one())
+    query = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+    return int(await database.read(lambda conn: conn.execute(query).scalar_one()))
 
 
 async def audit(database: Database, people: list[Applicant], settle: float = 5.0) -> Audit:
@@ -414,17 +413,13 @@ async def audit(database: Database, people: list[Applicant], settle: float = 5.0
         if not await unsent(database):
             break
         await asyncio.sleep(0.1)
-    async with database.reading() as conn:
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT c.external_id, s.stage, a.question_id, a.raw_answer"
-                    " FROM candidates c JOIN screenings s ON s.candidate_id = c.id"
-                    " LEFT JOIN answers a ON a.screening_id = s.id"
-                    " WHERE c.channel = 'telegram'"
-                )
-            )
-        ).all()
+    query = text(
+        "SELECT c.external_id, s.stage, a.question_id, a.raw_answer"
+        " FROM candidates c JOIN screenings s ON s.candidate_id = c.id"
+        " LEFT JOIN answers a ON a.screening_id = s.id"
+        " WHERE c.channel = 'telegram'"
+    )
+    rows = await database.read(lambda conn: conn.execute(query).all())
     stored: dict[tuple[str, str], list[str | None]] = {}
     stages: dict[str, str] = {}
     for external_id, stage, question_id, raw in rows:

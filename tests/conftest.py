@@ -20,7 +20,7 @@ import pytest
 
 from screenbot.content.catalog import Catalog, load_catalog
 from screenbot.service import ScreeningService
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def clock() -> Clock:
 
 
 async def _migrate(url: str) -> None:
-    database = Database(url)
+    database = open_database(url)
     try:
         await upgrade(database)
     finally:
@@ -122,11 +122,10 @@ async def database(
     if request.param == "sqlite":
         path = tmp_path / "screenbot.db"
         shutil.copy(sqlite_template, path)
-        db = Database(f"sqlite+aiosqlite:///{path}")
+        db = open_database(f"sqlite+aiosqlite:///{path}")
     else:
-        db = Database(request.getfixturevalue("pg_url"))
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        db = open_database(request.getfixturevalue("pg_url"))
+        await db.write(lambda c: c.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     yield db
     await db.dispose()
 

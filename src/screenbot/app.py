@@ -13,7 +13,7 @@ from screenbot.errors import StoreError
 from screenbot.metrics import Metrics
 from screenbot.service import ScreeningService
 from screenbot.settings import Settings
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncI
     refuses to start on an old schema, so production upgrades stay a deliberate step.
     """
     catalog = load_catalog(settings.banks_dir, settings.flows_dir)
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     try:
         if migrate if migrate is not None else database.sqlite:
             await upgrade(database)

@@ -27,7 +27,7 @@ from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.runner import serve
 from screenbot.settings import Settings
-from screenbot.store.database import Database
+from screenbot.store.database import open_database
 from screenbot.store.migrate import upgrade
 from screenbot.store.privacy import export_candidate
 from screenbot.store.repository import Repository
@@ -147,7 +147,7 @@ def db_upgrade() -> None:
     """Apply every pending migration."""
 
     async def go() -> None:
-        database = Database(Settings().database_url)
+        database = open_database(Settings().database_url)
         try:
             await upgrade(database)
         finally:
@@ -217,8 +217,11 @@ def candidate_forget(candidate_id: Annotated[int, typer.Argument(help="Candidate
     """Erase a candidate's personal data and answers."""
 
     async def go() -> None:
-        async with open_app(Settings()) as parts, parts.database.transaction() as conn:
-            await Repository(conn).erase_candidate(candidate_id, datetime.now(UTC))
+        now = datetime.now(UTC)
+        async with open_app(Settings()) as parts:
+            await parts.database.write(
+                lambda conn: Repository(conn).erase_candidate(candidate_id, now)
+            )
 
     _run(go())
     typer.echo(f"candidate {candidate_id} erased.")

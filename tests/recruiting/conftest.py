@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import Connection
 
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.engine.state import ScoredAnswer, ScreeningState, Stage
@@ -51,14 +52,15 @@ async def finish(
         section_scores=(("databases", score or 0.0),),
         passed=None if score is None else score >= 0.6,
     )
-    async with database.transaction() as conn:
+    key = f"finished-{next(_ids)}"
+    person = Person(channel, key, address or key, name[:200])
+
+    def store(conn: Connection) -> int:
         repo = Repository(conn)
-        key = f"finished-{next(_ids)}"
-        person = Person(channel, key, address or key, name[:200])
-        candidate = (await repo.lock_people([person], at))[person]
-        sid = await repo.insert_screening(candidate, state, 1, "v1", {})
-        await repo.save_states([(sid, state)])
-        await repo.add_answers(
+        candidate = repo.lock_people([person], at)[person]
+        sid = repo.insert_screening(candidate, state, 1, "v1", {})
+        repo.save_states([(sid, state)])
+        repo.add_answers(
             [
                 {
                     "screening_id": sid,
@@ -76,7 +78,9 @@ async def finish(
                 for n in range(3)
             ]
         )
-    return sid
+        return sid
+
+    return await database.write(store)
 
 
 @pytest.fixture

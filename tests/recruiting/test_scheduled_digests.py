@@ -12,7 +12,7 @@ from screenbot.channels.slack.client import SlackPoster
 from screenbot.content.catalog import Catalog
 from screenbot.recruiting.digests import Digests, SlotOutcome
 from screenbot.scheduling import JobScheduler, cron_trigger, latest_fire
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from tests.conftest import Clock
 from tests.fakes.slack_api import FakeSlack
 from tests.recruiting.conftest import finish
@@ -25,7 +25,7 @@ async def test_two_processes_post_a_slot_once(
 ) -> None:
     flow = catalog.flow("backend-karachi")
     await finish(database, "Ayesha", 0.9, MONDAY_0900_PKT - timedelta(hours=3))
-    other = Database(database.url)
+    other = open_database(database.url)
     clock = Clock(MONDAY_0900_PKT)
     try:
         outcomes = await asyncio.gather(

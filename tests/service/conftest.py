@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Question
@@ -40,19 +40,20 @@ class Person:
 
     async def stored(self) -> StoredScreening | None:
         """The candidate's latest screening, read straight from the database."""
-        async with self.service.database.reading() as conn:
-            candidate_id = (
-                await conn.execute(
-                    select(Candidate.id).where(
-                        Candidate.channel == self.identity.channel,
-                        Candidate.external_id == self.identity.external_id,
-                    )
+
+        def latest(conn: Connection) -> StoredScreening | None:
+            candidate_id = conn.execute(
+                select(Candidate.id).where(
+                    Candidate.channel == self.identity.channel,
+                    Candidate.external_id == self.identity.external_id,
                 )
             ).scalar_one_or_none()
             if candidate_id is None:
                 return None
-            mine = (await Repository(conn).screenings_of([candidate_id])).get(candidate_id, [])
-        return max(mine, key=lambda s: (s.state.updated_at, s.id), default=None)
+            mine = Repository(conn).screenings_of([candidate_id]).get(candidate_id, [])
+            return max(mine, key=lambda s: (s.state.updated_at, s.id), default=None)
+
+        return await self.service.database.read(latest)
 
     async def state(self) -> ScreeningState:
         stored = await self.stored()

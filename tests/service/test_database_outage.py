@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from screenbot.content.catalog import Catalog
 from screenbot.engine.state import Stage
 from screenbot.service import ScreeningService
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.schema import Answer
 from screenbot.web.app import build_web
 from tests.conftest import TABLES, Clock
@@ -34,9 +34,8 @@ async def proxy(pg_url: str) -> AsyncIterator[Proxy]:
 @pytest.fixture
 async def through_proxy(pg_url: str, proxy: Proxy) -> AsyncIterator[Database]:
     url = make_url(pg_url).set(host="127.0.0.1", port=proxy.port)
-    database = Database(url.render_as_string(hide_password=False))
-    async with database.engine.begin() as conn:
-        await conn.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    database = open_database(url.render_as_string(hide_password=False))
+    await database.write(lambda c: c.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     yield database
     await database.dispose()
 
@@ -74,6 +73,6 @@ async def test_answers_sent_while_postgres_is_down_are_stored_once_when_it_is_ba
         state = await person.state()
         assert state.stage is Stage.COMPLETED
         assert state.answers[0].question == first.id
-    async with through_proxy.reading() as conn:
-        stored = (await conn.execute(select(func.count(Answer.id)))).scalar_one()
+    query = select(func.count(Answer.id))
+    stored = await through_proxy.read(lambda conn: conn.execute(query).scalar_one())
     assert stored == 10 * len(people)

@@ -13,7 +13,7 @@ from screenbot.content.catalog import Catalog
 from screenbot.engine.events import Command, CommandIssued, Started, TextReceived
 from screenbot.engine.state import Stage
 from screenbot.service import Inbound, ScreeningService
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.schema import Answer, Screening
 from tests.conftest import Clock
 from tests.engine.conftest import correct_reply
@@ -47,8 +47,8 @@ async def test_the_same_event_twice_in_one_batch_is_handled_once(
     first, second = await asyncio.gather(service.handle(twice), service.handle(twice))
     assert [first.duplicate, second.duplicate] == [False, True]
     assert second.deliveries == ()
-    async with service.database.reading() as conn:
-        assert (await conn.execute(select(func.count(Screening.id)))).scalar_one() == 1
+    query = select(func.count(Screening.id))
+    assert await service.database.read(lambda conn: conn.execute(query).scalar_one()) == 1
 
 
 async def test_erasure_mid_batch_leaves_the_next_event_a_clean_slate(
@@ -70,15 +70,15 @@ async def test_erasure_mid_batch_leaves_the_next_event_a_clean_slate(
     assert restarted.deliveries[0].message.text.startswith("Hi! This is the screening")
     assert (await person.state()).stage is Stage.CONSENT
     assert other_turn.screening_id is not None
-    async with service.database.reading() as conn:
-        answers = (await conn.execute(select(Answer.screening_id))).scalars().all()
+    query = select(Answer.screening_id)
+    answers = await service.database.read(lambda conn: conn.execute(query).scalars().all())
     assert answers == [other_turn.screening_id]
 
 
 @pytest.fixture
 async def second_process(database: Database) -> Database:
     """Another process's connection pool on the same database."""
-    return Database(database.url)
+    return open_database(database.url)
 
 
 async def test_two_processes_never_interleave_one_candidate(
@@ -98,7 +98,7 @@ async def test_two_processes_never_interleave_one_candidate(
         )
     finally:
         await second_process.dispose()
-    async with database.reading() as conn:
-        positions = (await conn.execute(select(Answer.position).order_by(Answer.position))).all()
+    query = select(Answer.position).order_by(Answer.position)
+    positions = await database.read(lambda conn: conn.execute(query).all())
     assert [p.position for p in positions] == list(range(len(positions)))
     assert (await person.state()).step == len(positions)

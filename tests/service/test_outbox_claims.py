@@ -79,12 +79,8 @@ async def test_a_question_resent_after_the_chat_moved_on_is_retired_not_asked_tw
     assert consent.id not in [d.id for d in taken]
     welcome = first.deliveries[0]
     assert [d.id for d in taken] == [welcome.id]  # a plain message is still delivered
-    async with database.reading() as conn:
-        error = (
-            await conn.execute(
-                select(OutboxMessage.last_error).where(OutboxMessage.id == consent.id)
-            )
-        ).scalar_one()
+    query = select(OutboxMessage.last_error).where(OutboxMessage.id == consent.id)
+    error = await database.read(lambda conn: conn.execute(query).scalar_one())
     assert error is not None
     assert "superseded" in error
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from screenbot.errors import CandidateNotFoundError
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.migrate import upgrade
 from screenbot.store.privacy import anonymise_finished, export_candidate
 from screenbot.store.repository import Repository
@@ -32,10 +32,11 @@ async def test_retention_anonymises_only_screenings_older_than_the_cutoff(
     new = await finish(database, "New Applicant", 0.7, NOW - timedelta(days=2), raw="fresh")
     assert await anonymise_finished(database, NOW - timedelta(days=180)) == 1
     assert await anonymise_finished(database, NOW - timedelta(days=180)) == 0
-    async with database.reading() as conn:
-        rows = {r.id: r for r in await conn.execute(select(Screening))}
-        raws = dict((await conn.execute(select(Answer.screening_id, Answer.raw_answer))).all())
-        names = set((await conn.execute(select(Candidate.display_name))).scalars())
+    rows = {r.id: r for r in await database.read(lambda c: c.execute(select(Screening)).all())}
+    query = select(Answer.screening_id, Answer.raw_answer)
+    raws = dict(await database.read(lambda conn: conn.execute(query).all()))
+    named = select(Candidate.display_name)
+    names = set(await database.read(lambda conn: conn.execute(named).scalars().all()))
     old_profile = dict(rows[old].state["profile"])
     assert "full_name" not in old_profile
     assert old_profile["city"] == "Karachi"
@@ -49,10 +50,8 @@ async def test_retention_anonymises_only_screenings_older_than_the_cutoff(
 
 async def test_export_lists_everything_stored_about_a_candidate(database: Database) -> None:
     sid = await finish(database, "Hira", 0.9, NOW, raw="use an index")
-    async with database.reading() as conn:
-        cid = (
-            await conn.execute(select(Screening.candidate_id).where(Screening.id == sid))
-        ).scalar_one()
+    query = select(Screening.candidate_id).where(Screening.id == sid)
+    cid = await database.read(lambda conn: conn.execute(query).scalar_one())
     data = await export_candidate(database, cid)
     [screening] = data["screenings"]
     assert screening["profile"]["full_name"] == "Hira"
@@ -63,15 +62,14 @@ async def test_export_lists_everything_stored_about_a_candidate(database: Databa
 
 async def test_forgetting_an_unknown_candidate_is_an_error(database: Database) -> None:
     with pytest.raises(CandidateNotFoundError):
-        async with database.transaction() as conn:
-            await Repository(conn).erase_candidate(9999, NOW)
+        await database.write(lambda conn: Repository(conn).erase_candidate(9999, NOW))
 
 
 def test_candidate_export_and_forget_commands(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'dsr.db'}"
 
     async def seed() -> None:
-        db = Database(url)
+        db = open_database(url)
         await upgrade(db)
         await finish(db, "Sana", 0.6, NOW)
         await db.dispose()

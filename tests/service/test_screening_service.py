@@ -22,8 +22,8 @@ from tests.service.conftest import Person
 
 
 async def count(database: Database, column: InstrumentedAttribute[int]) -> int:
-    async with database.reading() as conn:
-        return int((await conn.execute(select(func.count(column)))).scalar_one())
+    query = select(func.count(column))
+    return int(await database.read(lambda conn: conn.execute(query).scalar_one()))
 
 
 async def test_a_finished_screening_is_stored_with_its_content_versions(
@@ -33,9 +33,9 @@ async def test_a_finished_screening_is_stored_with_its_content_versions(
     await person.reach_questions()
     await person.answer_all(catalog)
     flow = catalog.flow("backend-karachi")
-    async with service.database.reading() as conn:
-        screening = (await conn.execute(select(Screening))).one()
-        answers = (await conn.execute(select(Answer).order_by(Answer.position))).all()
+    screening = await service.database.read(lambda conn: conn.execute(select(Screening)).one())
+    query = select(Answer).order_by(Answer.position)
+    answers = await service.database.read(lambda conn: conn.execute(query).all())
     assert screening.stage == "completed"
     assert screening.score == 1.0
     assert screening.passed is True
@@ -77,10 +77,8 @@ async def test_concurrent_events_for_one_candidate_never_interleave(
     )
     assert not any(t.duplicate for t in turns)
     assert all(t.deliveries for t in turns)
-    async with service.database.reading() as conn:
-        positions = list(
-            (await conn.execute(select(Answer.position).order_by(Answer.position))).scalars()
-        )
+    query = select(Answer.position).order_by(Answer.position)
+    positions = await service.database.read(lambda conn: list(conn.execute(query).scalars()))
     assert positions
     assert positions == list(range(len(positions)))
     assert (await person.state()).step == len(positions)
@@ -140,8 +138,7 @@ async def test_delete_my_data_erases_profile_and_answers(
     assert "erased" in turn.deliveries[0].message.text
     assert await count(service.database, Screening.id) == 0
     assert await count(service.database, Answer.id) == 0
-    async with service.database.reading() as conn:
-        candidate = (await conn.execute(select(Candidate))).one()
+    candidate = await service.database.read(lambda conn: conn.execute(select(Candidate)).one())
     assert candidate.display_name is None
     assert candidate.erased_at is not None
     assert await person.stored() is None
@@ -170,10 +167,8 @@ async def test_completion_message_is_the_last_thing_sent(
     person = Person(service, clock)
     await person.reach_questions()
     await person.answer_all(catalog)
-    async with service.database.reading() as conn:
-        last = (
-            await conn.execute(select(OutboxMessage.payload).order_by(OutboxMessage.id.desc()))
-        ).first()
+    query = select(OutboxMessage.payload).order_by(OutboxMessage.id.desc())
+    last = await service.database.read(lambda conn: conn.execute(query).first())
     assert last is not None
     assert last.payload["kind"] == "completed"
     assert isinstance(Completed(last.payload["text"]), Completed)
@@ -184,8 +179,7 @@ async def test_migrations_build_exactly_the_schema_the_models_describe(database:
     def diff(conn: Connection) -> list[object]:
         return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
 
-    async with database.reading() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await database.read(diff) == []
 
 
 async def test_a_second_flow_sent_in_one_burst_never_repeats_a_question_from_the_first(

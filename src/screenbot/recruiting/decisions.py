@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from screenbot.content.catalog import Catalog
 from screenbot.engine.messages import Say, to_payload
@@ -41,10 +41,8 @@ class TranscriptLine:
 
 
 async def flow_of(database: Database, screening_id: int) -> str | None:
-    async with database.reading() as conn:
-        return (
-            await conn.execute(select(Screening.flow_id).where(Screening.id == screening_id))
-        ).scalar_one_or_none()
+    query = select(Screening.flow_id).where(Screening.id == screening_id)
+    return await database.read(lambda conn: conn.execute(query).scalar_one_or_none())
 
 
 async def decide(
@@ -62,24 +60,23 @@ async def decide(
     is gone (erased)."""
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
-    async with database.transaction() as conn:
-        row = (
-            await conn.execute(
-                select(
-                    Screening.flow_id,
-                    Screening.candidate_id,
-                    Candidate.channel,
-                    Candidate.address,
-                    Candidate.blocked_at,
-                    Candidate.erased_at,
-                )
-                .join(Candidate, Candidate.id == Screening.candidate_id)
-                .where(Screening.id == screening_id)
+
+    def work(conn: Connection) -> Decided | None:
+        row = conn.execute(
+            select(
+                Screening.flow_id,
+                Screening.candidate_id,
+                Candidate.channel,
+                Candidate.address,
+                Candidate.blocked_at,
+                Candidate.erased_at,
             )
+            .join(Candidate, Candidate.id == Screening.candidate_id)
+            .where(Screening.id == screening_id)
         ).one_or_none()
         if row is None or row.erased_at is not None:
             return None
-        await conn.execute(
+        conn.execute(
             insert(Decision).values(
                 screening_id=screening_id, decision=decision, decided_by=by, decided_at=now
             )
@@ -88,7 +85,7 @@ async def decide(
         flow = catalog.flows.get(row.flow_id)
         if flow is not None and row.blocked_at is None:
             message = Say(getattr(flow.decisions, decision))
-            [delivery_id] = await Repository(conn).add_outbox_rows(
+            [delivery_id] = Repository(conn).add_outbox_rows(
                 [
                     {
                         "candidate_id": row.candidate_id,
@@ -105,19 +102,17 @@ async def decide(
             notification = Delivery(
                 delivery_id, row.candidate_id, screening_id, row.address, message
             )
-    return Decided(screening_id, row.flow_id, decision, row.channel, notification)
+        return Decided(screening_id, row.flow_id, decision, row.channel, notification)
+
+    return await database.write(work)
 
 
 async def transcript(
     database: Database, catalog: Catalog, screening_id: int
 ) -> list[TranscriptLine]:
     """Every answered question of a screening with its score, for recruiters only."""
-    async with database.reading() as conn:
-        rows = (
-            await conn.execute(
-                select(Answer).where(Answer.screening_id == screening_id).order_by(Answer.position)
-            )
-        ).all()
+    query = select(Answer).where(Answer.screening_id == screening_id).order_by(Answer.position)
+    rows = await database.read(lambda conn: conn.execute(query).all())
     lines = []
     for answer in rows:
         bank = catalog.banks.get(answer.bank_id)

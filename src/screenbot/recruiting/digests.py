@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from screenbot.content.catalog import Catalog
@@ -143,65 +143,66 @@ class Digests:
     async def retry_failed(self) -> list[SlotOutcome]:
         """Retry failed posts whose backoff has passed; each is re-claimed by one run only."""
         now = self._clock()
-        async with self.database.reading() as conn:
-            due = (
-                await conn.execute(
-                    select(
-                        DigestSlot.id, DigestSlot.flow_id, DigestSlot.slot_at, DigestSlot.attempts
-                    ).where(DigestSlot.status == "failed", DigestSlot.retry_at <= now)
-                )
-            ).all()
+        waiting = select(
+            DigestSlot.id, DigestSlot.flow_id, DigestSlot.slot_at, DigestSlot.attempts
+        ).where(DigestSlot.status == "failed", DigestSlot.retry_at <= now)
+        due = await self.database.read(lambda conn: conn.execute(waiting).all())
         outcomes = []
         for row in due:
             flow = self.catalog.flows.get(row.flow_id)
             if flow is None:
                 continue
-            async with self.database.transaction() as conn:
-                won = await conn.execute(
-                    update(DigestSlot)
-                    .where(DigestSlot.id == row.id, DigestSlot.status == "failed")
-                    .values(status="claimed", claimed_at=now)
-                )
-            if won.rowcount:
+            if await self._reclaim(row.id, now):
                 outcomes.append(await self._post(flow, row.id, row.slot_at, row.attempts))
         return outcomes
 
+    async def _reclaim(self, slot_id: int, now: datetime) -> bool:
+        """Take a failed slot back for one more try; False if another run took it first."""
+        take = (
+            update(DigestSlot)
+            .where(DigestSlot.id == slot_id, DigestSlot.status == "failed")
+            .values(status="claimed", claimed_at=now)
+        )
+        return bool(await self.database.write(lambda conn: conn.execute(take).rowcount))
+
     async def stuck(self) -> list[str]:
         """Slots whose post failed and is waiting for a retry, for /healthz."""
-        async with self.database.reading() as conn:
-            rows = await conn.execute(
-                select(DigestSlot.flow_id, DigestSlot.slot_at).where(DigestSlot.status == "failed")
-            )
-            return [f"{r.flow_id}@{r.slot_at.isoformat()}" for r in rows]
+        failed = select(DigestSlot.flow_id, DigestSlot.slot_at).where(DigestSlot.status == "failed")
+        rows = await self.database.read(lambda conn: conn.execute(failed).all())
+        return [f"{r.flow_id}@{r.slot_at.isoformat()}" for r in rows]
 
     async def _claim(self, flow_id: str, slot_at: datetime) -> int | None:
-        async with self.database.transaction() as conn:
+        claimed_at = self._clock()
+
+        def work(conn: Connection) -> Any:
             module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-            result = await conn.execute(
+            return conn.execute(
                 module.insert(DigestSlot)
                 .values(
                     flow_id=flow_id,
                     slot_at=slot_at,
                     status="claimed",
-                    claimed_at=self._clock(),
+                    claimed_at=claimed_at,
                     attempts=0,
                 )
                 .on_conflict_do_nothing(index_elements=["flow_id", "slot_at"])
                 .returning(DigestSlot.id)
-            )
-            slot_id = result.scalar_one_or_none()
+            ).scalar_one_or_none()
+
+        slot_id = await self.database.write(work)
         return None if slot_id is None else int(slot_id)
 
     async def _last_slot(self, flow_id: str) -> datetime | None:
-        async with self.database.reading() as conn:
-            return (
-                await conn.execute(
-                    select(DigestSlot.slot_at)
-                    .where(DigestSlot.flow_id == flow_id)
-                    .order_by(DigestSlot.slot_at.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+        last = (
+            select(DigestSlot.slot_at)
+            .where(DigestSlot.flow_id == flow_id)
+            .order_by(DigestSlot.slot_at.desc())
+            .limit(1)
+        )
+        slot_at: datetime | None = await self.database.read(
+            lambda conn: conn.execute(last).scalar_one_or_none()
+        )
+        return slot_at
 
     async def _post(
         self, flow: Flow, slot_id: int, slot_at: datetime, attempts: int
@@ -240,17 +241,17 @@ class Digests:
                 "last_error": None,
             }
             outcome = SlotOutcome.POSTED
-        async with self.database.transaction() as conn:
-            await conn.execute(update(DigestSlot).where(DigestSlot.id == slot_id).values(**values))
+        record = update(DigestSlot).where(DigestSlot.id == slot_id).values(**values)
+        await self.database.write(lambda conn: conn.execute(record))
         self.metrics.digests.labels(flow.id, outcome.value).inc()
         return outcome
 
     async def channels_of(self, flow_id: str) -> set[str]:
         """Channel ids this flow's digests were posted in: their members are its recruiters."""
-        async with self.database.reading() as conn:
-            rows = await conn.execute(
-                select(DigestSlot.channel)
-                .where(DigestSlot.flow_id == flow_id, DigestSlot.channel.is_not(None))
-                .distinct()
-            )
-            return {str(c) for c in rows.scalars()}
+        posted_in = (
+            select(DigestSlot.channel)
+            .where(DigestSlot.flow_id == flow_id, DigestSlot.channel.is_not(None))
+            .distinct()
+        )
+        channels = await self.database.read(lambda conn: conn.execute(posted_in).scalars().all())
+        return {str(c) for c in channels}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from screenbot.content.models import Flow
@@ -81,6 +81,16 @@ async def shortlist(
     top: int | None = None,
 ) -> Shortlist:
     """Candidates who finished (or were knocked out) in (since, until], best score first."""
+    return await database.read(lambda conn: _shortlist(conn, flow, until, since, top))
+
+
+def _shortlist(
+    conn: Connection,
+    flow: Flow,
+    until: datetime,
+    since: datetime | None = None,
+    top: int | None = None,
+) -> Shortlist:
     top = top or (flow.shortlist.top if flow.shortlist else 10)
     mine = Screening.flow_id == flow.id
     latest = (
@@ -88,42 +98,39 @@ async def shortlist(
         .group_by(Decision.screening_id)
         .subquery()
     )
-    async with database.reading() as conn:
 
-        async def count(*where: ColumnElement[bool]) -> int:
-            query = select(func.count(Screening.id)).where(mine, *where)
-            return int((await conn.execute(query)).scalar_one())
+    def count(*where: ColumnElement[bool]) -> int:
+        query = select(func.count(Screening.id)).where(mine, *where)
+        return int(conn.execute(query).scalar_one())
 
-        started = await count(_in(Screening.started_at, since, until))
-        finished = _in(Screening.completed_at, since, until)
-        completed = await count(finished)
-        passed = await count(finished, Screening.passed.is_(True))
-        knocked = and_(
-            Screening.stage == Stage.KNOCKED_OUT.value, _in(Screening.updated_at, since, until)
-        )
-        knocked_out = await count(knocked)
-        awaiting = await count(
-            Screening.stage == Stage.COMPLETED.value,
-            ~Screening.id.in_(select(Decision.screening_id)),
-        )
-        rows = (
-            await conn.execute(
-                select(Screening.id, Screening.state, Decision.decision)
-                .outerjoin(latest, latest.c.screening_id == Screening.id)
-                .outerjoin(Decision, Decision.id == latest.c.last)
-                .where(mine, finished | knocked)
-                .order_by(Screening.score.desc().nulls_last(), Screening.completed_at, Screening.id)
-                .limit(top)
+    started = count(_in(Screening.started_at, since, until))
+    finished = _in(Screening.completed_at, since, until)
+    completed = count(finished)
+    passed = count(finished, Screening.passed.is_(True))
+    knocked = and_(
+        Screening.stage == Stage.KNOCKED_OUT.value, _in(Screening.updated_at, since, until)
+    )
+    knocked_out = count(knocked)
+    awaiting = count(
+        Screening.stage == Stage.COMPLETED.value,
+        ~Screening.id.in_(select(Decision.screening_id)),
+    )
+    rows = conn.execute(
+        select(Screening.id, Screening.state, Decision.decision)
+        .outerjoin(latest, latest.c.screening_id == Screening.id)
+        .outerjoin(Decision, Decision.id == latest.c.last)
+        .where(mine, finished | knocked)
+        .order_by(Screening.score.desc().nulls_last(), Screening.completed_at, Screening.id)
+        .limit(top)
+    ).all()
+    timings: dict[int, list[float]] = {}
+    if rows:
+        for t in conn.execute(
+            select(Answer.screening_id, Answer.seconds).where(
+                Answer.screening_id.in_([r.id for r in rows])
             )
-        ).all()
-        timings: dict[int, list[float]] = {}
-        if rows:
-            for t in await conn.execute(
-                select(Answer.screening_id, Answer.seconds).where(
-                    Answer.screening_id.in_([r.id for r in rows])
-                )
-            ):
-                timings.setdefault(t.screening_id, []).append(t.seconds)
+        ):
+            timings.setdefault(t.screening_id, []).append(t.seconds)
     ranked = []
     for rank, row in enumerate(rows, start=1):
         state = ScreeningState.from_json(row.state)

@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from screenbot.content.models import Flow
 from screenbot.engine.state import ScreeningState, Stage
@@ -54,23 +54,24 @@ def _row(flow: Flow, screening: Any, seconds: list[float]) -> dict[str, Any]:
 
 async def results(database: Database, flow: Flow) -> list[dict[str, Any]]:
     """Each candidate's latest screening for the flow, best total first, unfinished last."""
-    async with database.reading() as conn:
-        screenings = (
-            await conn.execute(
-                select(Screening)
-                .join(Candidate, Candidate.id == Screening.candidate_id)
-                .where(Screening.flow_id == flow.id, Candidate.erased_at.is_(None))
-                .order_by(Screening.candidate_id, Screening.updated_at)
-            )
-        ).all()
-        timings = await conn.execute(
-            select(Answer.screening_id, Answer.seconds)
-            .join(Screening, Screening.id == Answer.screening_id)
-            .where(Screening.flow_id == flow.id)
-        )
-        seconds: dict[int, list[float]] = {}
-        for t in timings:
-            seconds.setdefault(t.screening_id, []).append(t.seconds)
+    return await database.read(lambda conn: _results(conn, flow))
+
+
+def _results(conn: Connection, flow: Flow) -> list[dict[str, Any]]:
+    screenings = conn.execute(
+        select(Screening)
+        .join(Candidate, Candidate.id == Screening.candidate_id)
+        .where(Screening.flow_id == flow.id, Candidate.erased_at.is_(None))
+        .order_by(Screening.candidate_id, Screening.updated_at)
+    ).all()
+    timings = conn.execute(
+        select(Answer.screening_id, Answer.seconds)
+        .join(Screening, Screening.id == Answer.screening_id)
+        .where(Screening.flow_id == flow.id)
+    )
+    seconds: dict[int, list[float]] = {}
+    for t in timings:
+        seconds.setdefault(t.screening_id, []).append(t.seconds)
     latest = {s.candidate_id: s for s in screenings}
     rows = [_row(flow, s, seconds.get(s.id, [])) for s in latest.values()]
     return sorted(rows, key=lambda r: (r["total"] is None, -(r["total"] or 0), r["candidate_id"]))

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Connection
+
 from screenbot.content.catalog import Catalog
 from screenbot.logs import current_screening
 from screenbot.metrics import Metrics
@@ -179,14 +181,17 @@ class ScreeningService:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
         noted, self._noted = self._noted, []
         sent = [*(i for j in batch for i in j.sent), *noted]
+        now = self._clock()
+
+        def work(conn: Connection) -> tuple[list[Turn], list[tuple[str, str]]]:
+            repo = Repository(conn)
+            repo.mark_sent(sent, now)
+            return run_turns(
+                repo, self.catalog, inbounds, self._seeds, now, now + self.outbox.lease
+            )
+
         try:
-            async with self.database.transaction() as conn:
-                repo = Repository(conn)
-                now = self._clock()
-                await repo.mark_sent(sent, now)
-                turns, outcomes = await run_turns(
-                    repo, self.catalog, inbounds, self._seeds, now, now + self.outbox.lease
-                )
+            turns, outcomes = await self.database.write(work)
         except BaseException:
             self._noted[:0] = noted
             raise

@@ -71,10 +71,10 @@ class _Writes:
     owners: list[tuple[int, int, int | None]] = field(default_factory=list)
     replies: dict[int, list[Delivery]] = field(default_factory=dict)
 
-    async def flush(self, repo: Repository, results: list[StepResult | None]) -> None:
-        await repo.save_states(list(self.states.items()))
-        await repo.add_answers(self.answers)
-        ids = await repo.add_outbox_rows(self.outbox)
+    def flush(self, repo: Repository, results: list[StepResult | None]) -> None:
+        repo.save_states(list(self.states.items()))
+        repo.add_answers(self.answers)
+        ids = repo.add_outbox_rows(self.outbox)
         for delivery_id, row, (turn, candidate_id, screening_id) in zip(
             ids, self.outbox, self.owners, strict=True
         ):
@@ -90,7 +90,7 @@ class _Writes:
         self.owners.clear()
 
 
-async def run_turns(
+def run_turns(
     repo: Repository,
     catalog: Catalog,
     inbounds: Sequence[Inbound],
@@ -106,14 +106,12 @@ async def run_turns(
     """
     if not inbounds:
         return [], []
-    candidate_ids = await repo.lock_people(list({person(i) for i in inbounds}), now)
+    candidate_ids = repo.lock_people(list({person(i) for i in inbounds}), now)
     owners = sorted(set(candidate_ids.values()))
-    fresh = await repo.record_events([(i.key, candidate_ids[person(i)]) for i in inbounds], now)
-    screenings = await repo.screenings_of(owners)
+    fresh = repo.record_events([(i.key, candidate_ids[person(i)]) for i in inbounds], now)
+    screenings = repo.screenings_of(owners)
     starting = {candidate_ids[person(i)] for i in inbounds if flow_asked_for(i) is not None}
-    seen = await repo.seen_by(
-        [c for c in owners if c in starting or _may_draw(screenings.get(c, []))]
-    )
+    seen = repo.seen_by([c for c in owners if c in starting or _may_draw(screenings.get(c, []))])
     writes = _Writes()
     results: list[StepResult | None] = []
     screening_of_turn: list[int | None] = []
@@ -135,14 +133,14 @@ async def run_turns(
         result = step(state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set()))
         screening_id = stored.id if stored else None
         if result.erase:
-            await writes.flush(repo, [*results, result])
-            await repo.erase_candidate(candidate_id, inbound.at)
+            writes.flush(repo, [*results, result])
+            repo.erase_candidate(candidate_id, inbound.at)
             mine.clear()
             screening_id = None
         elif result.fresh and result.state is not None:
             flow = catalog.flow(result.state.flow_id)
             new_seed = seeds()
-            screening_id = await repo.insert_screening(
+            screening_id = repo.insert_screening(
                 candidate_id,
                 result.state,
                 new_seed,
@@ -190,7 +188,7 @@ async def run_turns(
         screening_of_turn.append(screening_id)
         advanced.append(result.state != state)
         outcomes += _outcomes(state, result)
-    await writes.flush(repo, results)
+    writes.flush(repo, results)
     turns = [
         DUPLICATE
         if result is None

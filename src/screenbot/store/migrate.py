@@ -30,8 +30,7 @@ async def upgrade(database: Database, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with database.engine.begin() as conn:
-        await conn.run_sync(run)
+    await database.write(run)
 
 
 async def is_current(database: Database) -> bool:
@@ -41,5 +40,4 @@ async def is_current(database: Database) -> bool:
     def current(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    async with database.reading() as conn:
-        return await conn.run_sync(current) == head
+    return await database.read(current) == head

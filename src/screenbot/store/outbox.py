@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, or_, select, true, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, Row, or_, select, true, update
 
 from screenbot.engine.messages import Ask, Outbound, from_payload
 from screenbot.store.database import Database
@@ -42,8 +41,8 @@ def _delivery(row: Row[Any]) -> Delivery:
     )
 
 
-async def _superseded_questions(
-    conn: AsyncConnection, channel: str, claimed: list[Delivery], now: datetime
+def _superseded_questions(
+    conn: Connection, channel: str, claimed: list[Delivery], now: datetime
 ) -> set[int]:
     """Retire claimed questions that a newer question sent to the same chat has overtaken.
 
@@ -53,7 +52,7 @@ async def _superseded_questions(
     questions = [d for d in claimed if isinstance(d.message, Ask)]
     if not questions:
         return set()
-    sent_later = await conn.execute(
+    sent_later = conn.execute(
         select(OutboxMessage.address, OutboxMessage.id, OutboxMessage.payload).where(
             OutboxMessage.channel == channel,
             OutboxMessage.address.in_({d.address for d in questions}),
@@ -67,7 +66,7 @@ async def _superseded_questions(
             latest_question[address] = max(row_id, latest_question.get(address, 0))
     stale = {d.id for d in questions if latest_question.get(d.address, 0) > d.id}
     if stale:
-        await conn.execute(
+        conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(stale))
             .values(sent_at=now, last_error="superseded by a newer question to the same chat")
@@ -95,8 +94,9 @@ class Outbox:
         )
         if address is not None:
             query = query.where(OutboxMessage.address == address)
-        async with self.database.reading() as conn:
-            return [_delivery(row) for row in await conn.execute(query)]
+        return await self.database.read(
+            lambda conn: [_delivery(row) for row in conn.execute(query)]
+        )
 
     async def claim(
         self, channel: str, now: datetime, *, steal: bool = False, limit: int = 500
@@ -120,37 +120,45 @@ class Outbox:
             .values(claimed_until=now + self.lease)
             .returning(*_DELIVERY_COLUMNS)
         )
-        async with self.database.transaction() as conn:
-            claimed = [_delivery(row) for row in await conn.execute(statement)]
-            stale = await _superseded_questions(conn, channel, claimed, now)
-        return sorted((d for d in claimed if d.id not in stale), key=lambda d: d.id)
+
+        def work(conn: Connection) -> list[Delivery]:
+            claimed = [_delivery(row) for row in conn.execute(statement)]
+            stale = _superseded_questions(conn, channel, claimed, now)
+            return [d for d in claimed if d.id not in stale]
+
+        return sorted(await self.database.write(work), key=lambda d: d.id)
 
     async def give_up(self, delivery: Delivery, error: str, now: datetime) -> None:
         """Stop retrying a message the platform will never take (the person blocked the bot)."""
-        async with self.database.transaction() as conn:
-            await conn.execute(
+        await self.database.write(
+            lambda conn: conn.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == delivery.id)
                 .values(sent_at=now, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
             )
+        )
 
     async def failed(self, delivery: Delivery, error: str) -> None:
         """Count an attempt that may succeed later; the message stays pending."""
-        async with self.database.transaction() as conn:
-            await conn.execute(
+        await self.database.write(
+            lambda conn: conn.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == delivery.id)
                 .values(last_error=error[:500], attempts=OutboxMessage.attempts + 1)
             )
+        )
 
     async def blocked(self, candidate_id: int, now: datetime) -> None:
         """Remember that a candidate blocked the bot: nothing more is sent to them."""
-        async with self.database.transaction() as conn:
-            await conn.execute(
+
+        def work(conn: Connection) -> None:
+            conn.execute(
                 update(Candidate).where(Candidate.id == candidate_id).values(blocked_at=now)
             )
-            await conn.execute(
+            conn.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.candidate_id == candidate_id, OutboxMessage.sent_at.is_(None))
                 .values(sent_at=now, last_error="candidate blocked the bot")
             )
+
+        await self.database.write(work)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Connection, and_, select, update
 
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.state import ScreeningState, Stage
@@ -30,70 +30,64 @@ def _anonymised(state: dict[str, Any]) -> dict[str, Any]:
 
 async def anonymise_finished(database: Database, before: datetime) -> int:
     """Strip personal data from screenings that ended before `before`; returns how many."""
-    async with database.transaction() as conn:
-        rows = (
-            await conn.execute(
-                select(Screening.id, Screening.candidate_id, Screening.state).where(
-                    Screening.stage.not_in(ACTIVE), Screening.updated_at < before
+    return await database.write(lambda conn: _anonymise_finished(conn, before))
+
+
+def _anonymise_finished(conn: Connection, before: datetime) -> int:
+    rows = conn.execute(
+        select(Screening.id, Screening.candidate_id, Screening.state).where(
+            Screening.stage.not_in(ACTIVE), Screening.updated_at < before
+        )
+    ).all()
+    todo = [
+        r
+        for r in rows
+        if any(k in PERSONAL for k, _ in r.state["profile"])
+        or any(a["raw"] for a in r.state["answers"])
+    ]
+    for row in todo:
+        conn.execute(
+            update(Screening).where(Screening.id == row.id).values(state=_anonymised(row.state))
+        )
+    ids = [r.id for r in todo]
+    if ids:
+        conn.execute(update(Answer).where(Answer.screening_id.in_(ids)).values(raw_answer=None))
+        conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.screening_id.in_(ids), OutboxMessage.sent_at.is_not(None))
+            .values(payload={"kind": "say", "text": ""})
+        )
+        still_active = select(Screening.candidate_id).where(
+            Screening.stage.in_(ACTIVE) | (Screening.updated_at >= before)
+        )
+        conn.execute(
+            update(Candidate)
+            .where(
+                and_(
+                    Candidate.id.in_({r.candidate_id for r in todo}),
+                    Candidate.id.not_in(still_active),
                 )
             )
-        ).all()
-        todo = [
-            r
-            for r in rows
-            if any(k in PERSONAL for k, _ in r.state["profile"])
-            or any(a["raw"] for a in r.state["answers"])
-        ]
-        for row in todo:
-            await conn.execute(
-                update(Screening).where(Screening.id == row.id).values(state=_anonymised(row.state))
-            )
-        ids = [r.id for r in todo]
-        if ids:
-            await conn.execute(
-                update(Answer).where(Answer.screening_id.in_(ids)).values(raw_answer=None)
-            )
-            await conn.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.screening_id.in_(ids), OutboxMessage.sent_at.is_not(None))
-                .values(payload={"kind": "say", "text": ""})
-            )
-            still_active = select(Screening.candidate_id).where(
-                Screening.stage.in_(ACTIVE) | (Screening.updated_at >= before)
-            )
-            await conn.execute(
-                update(Candidate)
-                .where(
-                    and_(
-                        Candidate.id.in_({r.candidate_id for r in todo}),
-                        Candidate.id.not_in(still_active),
-                    )
-                )
-                .values(display_name=None)
-            )
+            .values(display_name=None)
+        )
     return len(todo)
 
 
 async def export_candidate(database: Database, candidate_id: int) -> dict[str, Any]:
     """Everything stored about one candidate, as JSON-ready data."""
-    async with database.reading() as conn:
-        candidate = (
-            await conn.execute(select(Candidate).where(Candidate.id == candidate_id))
-        ).one_or_none()
-        if candidate is None:
-            raise CandidateNotFoundError(candidate_id)
-        screenings = (
-            await conn.execute(select(Screening).where(Screening.candidate_id == candidate_id))
-        ).all()
-        ids = [s.id for s in screenings]
-        answers = (
-            await conn.execute(
-                select(Answer).where(Answer.screening_id.in_(ids)).order_by(Answer.position)
-            )
-        ).all()
-        decisions = (
-            await conn.execute(select(Decision).where(Decision.screening_id.in_(ids)))
-        ).all()
+    return await database.read(lambda conn: _export_candidate(conn, candidate_id))
+
+
+def _export_candidate(conn: Connection, candidate_id: int) -> dict[str, Any]:
+    candidate = conn.execute(select(Candidate).where(Candidate.id == candidate_id)).one_or_none()
+    if candidate is None:
+        raise CandidateNotFoundError(candidate_id)
+    screenings = conn.execute(select(Screening).where(Screening.candidate_id == candidate_id)).all()
+    ids = [s.id for s in screenings]
+    answers = conn.execute(
+        select(Answer).where(Answer.screening_id.in_(ids)).order_by(Answer.position)
+    ).all()
+    decisions = conn.execute(select(Decision).where(Decision.screening_id.in_(ids))).all()
 
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None

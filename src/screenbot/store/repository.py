@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.errors import CandidateNotFoundError
@@ -59,7 +58,7 @@ def _state_row(screening_id: int, state: ScreeningState) -> dict[str, Any]:
     }
 
 
-def _insert(conn: AsyncConnection, table: Any) -> Any:
+def _insert(conn: Connection, table: Any) -> Any:
     """An INSERT that can say ON CONFLICT DO NOTHING on either dialect."""
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     return module.insert(table)
@@ -68,11 +67,11 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
 class Repository:
     """Reads and writes for one transaction; callers own the transaction and its lock."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._for_update = conn.dialect.name == "postgresql"
 
-    async def insert_screening(
+    def insert_screening(
         self,
         candidate_id: int,
         state: ScreeningState,
@@ -80,7 +79,7 @@ class Repository:
         flow_version: str,
         bank_versions: dict[str, str],
     ) -> int:
-        result = await self.conn.execute(
+        result = self.conn.execute(
             _insert(self.conn, Screening)
             .values(
                 candidate_id=candidate_id,
@@ -97,7 +96,7 @@ class Repository:
         )
         return int(result.scalar_one())
 
-    async def lock_people(self, people: Sequence[Person], now: datetime) -> dict[Person, int]:
+    def lock_people(self, people: Sequence[Person], now: datetime) -> dict[Person, int]:
         """Find or create many candidates at once and hold their row locks, in id order."""
         wanted = {(p.channel, p.external_id): p for p in people}
         key = tuple_(Candidate.channel, Candidate.external_id)
@@ -105,10 +104,10 @@ class Repository:
         query = query.where(key.in_(list(wanted))).order_by(Candidate.id)
         if self._for_update:
             query = query.with_for_update()
-        rows = {(r.channel, r.external_id): r for r in await self.conn.execute(query)}
+        rows = {(r.channel, r.external_id): r for r in self.conn.execute(query)}
         missing = [p for k, p in wanted.items() if k not in rows]
         if missing:
-            await self.conn.execute(
+            self.conn.execute(
                 _insert(self.conn, Candidate).on_conflict_do_nothing(
                     index_elements=["channel", "external_id"]
                 ),
@@ -124,15 +123,15 @@ class Repository:
                 ],
             )
             again = query.where(key.in_([(p.channel, p.external_id) for p in missing]))
-            rows |= {(r.channel, r.external_id): r for r in await self.conn.execute(again)}
+            rows |= {(r.channel, r.external_id): r for r in self.conn.execute(again)}
         moved = [(rows[k].id, p.address) for k, p in wanted.items() if rows[k].address != p.address]
         for candidate_id, address in moved:
-            await self.conn.execute(
+            self.conn.execute(
                 update(Candidate).where(Candidate.id == candidate_id).values(address=address)
             )
         return {p: int(rows[(p.channel, p.external_id)].id) for p in people}
 
-    async def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> set[str]:
+    def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> set[str]:
         """Record (key, candidate id) of events; returns the keys not recorded before, so
         telling a new event from a copy costs the batch one statement."""
         rows = {k: {"key": k, "candidate_id": c, "received_at": now} for k, c in events}
@@ -143,10 +142,10 @@ class Repository:
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(InboundEvent.key)
         )
-        return set((await self.conn.execute(statement, list(rows.values()))).scalars())
+        return set(self.conn.execute(statement, list(rows.values())).scalars())
 
-    async def screenings_of(self, candidate_ids: Sequence[int]) -> dict[int, list[StoredScreening]]:
-        rows = await self.conn.execute(
+    def screenings_of(self, candidate_ids: Sequence[int]) -> dict[int, list[StoredScreening]]:
+        rows = self.conn.execute(
             select(Screening.id, Screening.candidate_id, Screening.seed, Screening.state).where(
                 Screening.candidate_id.in_(candidate_ids)
             )
@@ -157,10 +156,10 @@ class Repository:
             found.setdefault(r.candidate_id, []).append(stored)
         return found
 
-    async def seen_by(self, candidate_ids: Sequence[int]) -> dict[int, frozenset[QuestionRef]]:
+    def seen_by(self, candidate_ids: Sequence[int]) -> dict[int, frozenset[QuestionRef]]:
         if not candidate_ids:
             return {}
-        rows = await self.conn.execute(
+        rows = self.conn.execute(
             select(Screening.candidate_id, Answer.bank_id, Answer.question_id)
             .join(Screening, Screening.id == Answer.screening_id)
             .where(Screening.candidate_id.in_(candidate_ids))
@@ -170,45 +169,45 @@ class Repository:
             seen.setdefault(r.candidate_id, set()).add(QuestionRef(r.bank_id, r.question_id))
         return {c: frozenset(refs) for c, refs in seen.items()}
 
-    async def save_states(self, states: Sequence[tuple[int, ScreeningState]]) -> None:
+    def save_states(self, states: Sequence[tuple[int, ScreeningState]]) -> None:
         if states:
-            await self.conn.execute(_SAVE_STATE, [_state_row(i, s) for i, s in states])
+            self.conn.execute(_SAVE_STATE, [_state_row(i, s) for i, s in states])
 
-    async def add_answers(self, rows: Sequence[dict[str, Any]]) -> None:
+    def add_answers(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await self.conn.execute(_insert(self.conn, Answer), list(rows))
+            self.conn.execute(_insert(self.conn, Answer), list(rows))
 
-    async def add_outbox_rows(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+    def add_outbox_rows(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert replies in order and return their ids in the same order."""
         if not rows:
             return []
         statement = _insert(self.conn, OutboxMessage).returning(
             OutboxMessage.id, sort_by_parameter_order=True
         )
-        return [int(i) for i in (await self.conn.execute(statement, list(rows))).scalars()]
+        return [int(i) for i in self.conn.execute(statement, list(rows)).scalars()]
 
-    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+    def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
         if ids:
-            await self.conn.execute(
+            self.conn.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
                 .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
             )
 
-    async def erase_candidate(self, candidate_id: int, now: datetime) -> None:
+    def erase_candidate(self, candidate_id: int, now: datetime) -> None:
         """Forget a person: their screenings, answers and unsent replies go; the id stays."""
-        await self.conn.execute(delete(Screening).where(Screening.candidate_id == candidate_id))
-        await self.conn.execute(
+        self.conn.execute(delete(Screening).where(Screening.candidate_id == candidate_id))
+        self.conn.execute(
             delete(OutboxMessage).where(
                 OutboxMessage.candidate_id == candidate_id, OutboxMessage.sent_at.is_(None)
             )
         )
-        await self.conn.execute(
+        self.conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.candidate_id == candidate_id)
             .values(payload={"kind": "say", "text": ""})
         )
-        found = await self.conn.execute(
+        found = self.conn.execute(
             update(Candidate)
             .where(Candidate.id == candidate_id)
             .values(display_name=None, erased_at=now)

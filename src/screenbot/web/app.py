@@ -35,16 +35,12 @@ def build_web(
 ) -> Starlette:
     async def exposition(_request: Request) -> Response:
         assert metrics is not None
-        async with database.reading() as conn:
-            backlog = dict(
-                (
-                    await conn.execute(
-                        select(OutboxMessage.channel, func.count(OutboxMessage.id))
-                        .where(OutboxMessage.sent_at.is_(None))
-                        .group_by(OutboxMessage.channel)
-                    )
-                ).all()
-            )
+        counts = (
+            select(OutboxMessage.channel, func.count(OutboxMessage.id))
+            .where(OutboxMessage.sent_at.is_(None))
+            .group_by(OutboxMessage.channel)
+        )
+        backlog = dict(await database.read(lambda conn: conn.execute(counts).all()))
         for channel in {"telegram", "slack", "console", *backlog}:
             metrics.outbox_backlog.labels(channel).set(backlog.get(channel, 0))
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -56,8 +52,7 @@ def build_web(
         if slack is not None:
             channels["slack"] = "socket mode" if slack.app_token else "http"
         try:
-            async with database.reading() as conn:
-                await conn.execute(text("SELECT 1"))
+            await database.read(lambda conn: conn.execute(text("SELECT 1")))
             current = await is_current(database)
             stuck = await digests.stuck() if digests is not None else []
         except Exception as exc:  # any failure to reach the database is "unhealthy"

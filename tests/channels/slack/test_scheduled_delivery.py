@@ -12,7 +12,7 @@ import httpx
 
 from screenbot.content.catalog import load_catalog
 from screenbot.scheduling import cron_trigger, latest_fire
-from screenbot.store.database import Database
+from screenbot.store.database import open_database
 from screenbot.store.migrate import upgrade
 from tests.channels.slack.conftest import slack_settings
 from tests.channels.telegram.conftest import running
@@ -34,7 +34,7 @@ def latest_karachi_slot() -> datetime:
 
 async def a_dozen_finished(db_url: str, before: datetime, step: timedelta) -> None:
     """Twelve screenings finished within three `step`s before `before`."""
-    db = Database(db_url)
+    db = open_database(db_url)
     try:
         await upgrade(db)
         for n in range(12):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.content.catalog import Catalog
 from screenbot.recruiting.digests import Digests, SlotOutcome
-from screenbot.store.database import Database
+from screenbot.store.database import open_database
 from screenbot.store.schema import Answer, Decision, OutboxMessage
 from tests.channels.slack.conftest import SlackRequests, slack_settings
 from tests.channels.telegram.conftest import running
@@ -84,7 +84,7 @@ async def digest(
     bot: SlackRequests, slack: FakeSlack, db_url: str, catalog: Catalog
 ) -> dict[str, Any]:
     """A posted digest with a Slack candidate and a console candidate; returns its message."""
-    db = Database(db_url)
+    db = open_database(db_url)
     now = datetime.now(UTC)
     try:
         hostile = "<!here> see <https://evil.example|docs>"
@@ -108,11 +108,11 @@ async def digest(
 
 
 async def decisions(db_url: str) -> list[tuple[str, str]]:
-    db = Database(db_url)
+    db = open_database(db_url)
     try:
-        async with db.reading() as conn:
-            rows = await conn.execute(select(Decision.decision, Decision.decided_by))
-            return [(r.decision, r.decided_by) for r in rows]
+        query = select(Decision.decision, Decision.decided_by)
+        rows = await db.read(lambda conn: conn.execute(query).all())
+        return [(r.decision, r.decided_by) for r in rows]
     finally:
         await db.dispose()
 
@@ -201,15 +201,11 @@ async def test_no_unsent_replies_are_left_behind(
 ) -> None:
     await bot.dm("U3", "hello", "Ev30")
     await eventually(lambda: len(dm(slack, "U3")) == 2)
-    db = Database(db_url)
+    db = open_database(db_url)
     try:
+        query = select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
         for _ in range(100):  # a send is marked with the next commit, within a fraction of a second
-            async with db.reading() as conn:
-                unsent = (
-                    await conn.execute(
-                        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
-                    )
-                ).all()
+            unsent = await db.read(lambda conn: conn.execute(query).all())
             if not unsent:
                 break
             await asyncio.sleep(0.05)
@@ -257,16 +253,10 @@ async def test_multi_choice_in_a_dm_is_checkboxes_and_submit(slack: FakeSlack, d
         await eventually(lambda: dm(slack, "U5")[-1]["text"].startswith("Question 3 of 6"))
         closed = slack.messages[("DU5", question["ts"])]
         assert closed["blocks"][-1]["elements"][0]["text"] == "Your answer: PostgreSQL, MySQL"
-    db = Database(db_url)
+    db = open_database(db_url)
     try:
-        async with db.reading() as conn:
-            answer = (
-                await conn.execute(
-                    select(Answer.raw_answer, Answer.points).where(
-                        Answer.question_id == "pick-many"
-                    )
-                )
-            ).one()
+        query = select(Answer.raw_answer, Answer.points).where(Answer.question_id == "pick-many")
+        answer = await db.read(lambda conn: conn.execute(query).one())
     finally:
         await db.dispose()
     assert (answer.raw_answer, answer.points) == ("a,b", 2.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import MultiChoiceQuestion, Question, SingleChoiceQuestion
@@ -79,23 +79,18 @@ class Candidate:
         """Wait until the update is stored and every reply to this chat has been sent."""
         key = f"telegram:{update['update_id']}"
 
-        async def done() -> bool:
-            async with self.db.reading() as conn:
-                seen = (
-                    await conn.execute(select(InboundEvent.key).where(InboundEvent.key == key))
-                ).first()
-                unsent = (
-                    await conn.execute(
-                        select(func.count(OutboxMessage.id)).where(
-                            OutboxMessage.address == str(self.user_id),
-                            OutboxMessage.sent_at.is_(None),
-                        )
-                    )
-                ).scalar_one()
+        def done(conn: Connection) -> bool:
+            seen = conn.execute(select(InboundEvent.key).where(InboundEvent.key == key)).first()
+            unsent = conn.execute(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.address == str(self.user_id),
+                    OutboxMessage.sent_at.is_(None),
+                )
+            ).scalar_one()
             return seen is not None and unsent == 0
 
         for _ in range(500):
-            if await done():
+            if await self.db.read(done):
                 return
             await asyncio.sleep(0.02)
         raise AssertionError(f"update {key} was not handled")

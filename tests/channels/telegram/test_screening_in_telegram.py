@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import select
 
 from screenbot.content.catalog import Catalog
-from screenbot.store.database import Database
+from screenbot.store.database import open_database
 from screenbot.store.schema import Screening
 from tests.channels.telegram.conftest import (
     Candidate,
@@ -21,7 +21,7 @@ from tests.fakes.telegram_api import FakeTelegram
 async def test_a_candidate_completes_a_screening_from_the_deep_link(
     fake: FakeTelegram, db_url: str, catalog: Catalog
 ) -> None:
-    db = Database(db_url)
+    db = open_database(db_url)
     async with running(settings_for(fake, db_url)) as port:
         nadia = Candidate(fake, db)
         await reach_questions(nadia)
@@ -52,8 +52,7 @@ async def test_a_candidate_completes_a_screening_from_the_deep_link(
         )
         assert handled >= 20
         assert sent == len(fake.sent(nadia.user_id))
-    async with db.reading() as conn:
-        screening = (await conn.execute(select(Screening))).one()
+    screening = await db.read(lambda conn: conn.execute(select(Screening)).one())
     await db.dispose()
     assert len(asked) == 10
     assert screening.stage == "completed"

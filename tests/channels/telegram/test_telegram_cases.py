@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from screenbot.store.database import Database
+from screenbot.store.database import Database, open_database
 from screenbot.store.schema import Answer, OutboxMessage, Screening
 from screenbot.store.schema import Candidate as CandidateRow
 from tests.channels.telegram.conftest import Candidate, running, settings_for
@@ -32,14 +32,13 @@ def mini_settings(fake: FakeTelegram, db_url: str, **extra: Any) -> Any:
 
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
+    database = open_database(db_url)
     yield database
     await database.dispose()
 
 
 async def count(db: Database, column: Any) -> int:
-    async with db.reading() as conn:
-        return int((await conn.execute(select(func.count(column)))).scalar_one())
+    return int(await db.read(lambda conn: conn.execute(select(func.count(column))).scalar_one()))
 
 
 async def to_questions(sara: Candidate) -> None:
@@ -75,8 +74,8 @@ async def test_multi_choice_buttons_toggle_and_done_submits(
         assert closed["text"].endswith("Your answer: PostgreSQL, Redis")
         assert "reply_markup" not in closed
         assert sara.last["text"].startswith("Question 3 of 6")
-    async with db.reading() as conn:
-        answer = (await conn.execute(select(Answer).where(Answer.question_id == "pick-many"))).one()
+    query = select(Answer).where(Answer.question_id == "pick-many")
+    answer = await db.read(lambda conn: conn.execute(query).one())
     assert answer.raw_answer == "a,c"
     assert answer.points == 0.0
 
@@ -229,11 +228,9 @@ async def test_a_candidate_who_blocked_the_bot_is_not_retried(
         await sara.say("/start mini")
         assert fake.sent(sara.user_id) == []
         assert len(fake.called("sendMessage")) == 1
-    async with db.reading() as conn:
-        blocked = (await conn.execute(select(CandidateRow.blocked_at))).scalar_one()
-        unsent = (
-            await conn.execute(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)))
-        ).all()
+    blocked = await db.read(lambda conn: conn.execute(select(CandidateRow.blocked_at)).scalar_one())
+    query = select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
+    unsent = await db.read(lambda conn: conn.execute(query).all())
     assert blocked is not None
     assert unsent == []
 
