@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
+from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from screenbot.engine.state import QuestionRef, ScreeningState
@@ -44,6 +45,20 @@ _SAVE_STATE = (
         passed=bindparam("b_passed"),
     )
 )
+_MOVE = update(Candidate).where(Candidate.id == bindparam("b_id")).values(address=bindparam("b_to"))
+_SCREENINGS_OF = select(
+    Screening.id, Screening.candidate_id, Screening.seed, Screening.state
+).where(Screening.candidate_id.in_(bindparam("ids", expanding=True)))
+_SEEN_BY = (
+    select(Screening.candidate_id, Answer.bank_id, Answer.question_id)
+    .join(Screening, Screening.id == Answer.screening_id)
+    .where(Screening.candidate_id.in_(bindparam("ids", expanding=True)))
+)
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+    .values(sent_at=bindparam("now"), attempts=OutboxMessage.attempts + 1)
+)
 
 
 def _state_row(screening_id: int, state: ScreeningState) -> dict[str, Any]:
@@ -58,10 +73,43 @@ def _state_row(screening_id: int, state: ScreeningState) -> dict[str, Any]:
     }
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    """An INSERT that can say ON CONFLICT DO NOTHING on either dialect."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+@dataclass(frozen=True)
+class _Statements:
+    """The statements of a turn that differ by dialect, built once per dialect: on SQLite,
+    building a statement and its cache key costs more than running it."""
+
+    find_people: Select[int, str, str, str]
+    add_people: Insert
+    record_events: Insert
+    insert_screening: Insert
+    add_answers: Insert
+    add_outbox_rows: Insert
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    """PostgreSQL locks the candidates' rows; both say ON CONFLICT DO NOTHING in their words."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    key = tuple_(Candidate.channel, Candidate.external_id)
+    find_people = (
+        select(Candidate.id, Candidate.channel, Candidate.external_id, Candidate.address)
+        .where(key.in_(bindparam("keys", expanding=True)))
+        .order_by(Candidate.id)
+    )
+    return _Statements(
+        find_people=find_people.with_for_update() if dialect == "postgresql" else find_people,
+        add_people=module.insert(Candidate).on_conflict_do_nothing(
+            index_elements=["channel", "external_id"]
+        ),
+        record_events=module.insert(InboundEvent)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(InboundEvent.key),
+        insert_screening=module.insert(Screening).returning(Screening.id),
+        add_answers=module.insert(Answer),
+        add_outbox_rows=module.insert(OutboxMessage).returning(
+            OutboxMessage.id, sort_by_parameter_order=True
+        ),
+    )
 
 
 class Repository:
@@ -69,7 +117,7 @@ class Repository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._for_update = conn.dialect.name == "postgresql"
+        self._sql = _statements(conn.dialect.name)
 
     def insert_screening(
         self,
@@ -79,38 +127,27 @@ class Repository:
         flow_version: str,
         bank_versions: dict[str, str],
     ) -> int:
-        result = self.conn.execute(
-            _insert(self.conn, Screening)
-            .values(
-                candidate_id=candidate_id,
-                flow_id=state.flow_id,
-                flow_version=flow_version,
-                bank_versions=bank_versions,
-                seed=seed,
-                stage=state.stage.value,
-                state=state.to_json(),
-                started_at=state.started_at,
-                updated_at=state.updated_at,
-            )
-            .returning(Screening.id)
-        )
-        return int(result.scalar_one())
+        row = {
+            "candidate_id": candidate_id,
+            "flow_id": state.flow_id,
+            "flow_version": flow_version,
+            "bank_versions": bank_versions,
+            "seed": seed,
+            "stage": state.stage.value,
+            "state": state.to_json(),
+            "started_at": state.started_at,
+            "updated_at": state.updated_at,
+        }
+        return int(self.conn.execute(self._sql.insert_screening, row).scalar_one())
 
     def lock_people(self, people: Sequence[Person], now: datetime) -> dict[Person, int]:
         """Find or create many candidates at once and hold their row locks, in id order."""
         wanted = {(p.channel, p.external_id): p for p in people}
-        key = tuple_(Candidate.channel, Candidate.external_id)
-        query = select(Candidate.id, Candidate.channel, Candidate.external_id, Candidate.address)
-        query = query.where(key.in_(list(wanted))).order_by(Candidate.id)
-        if self._for_update:
-            query = query.with_for_update()
-        rows = {(r.channel, r.external_id): r for r in self.conn.execute(query)}
+        rows = self._find_people(list(wanted))
         missing = [p for k, p in wanted.items() if k not in rows]
         if missing:
             self.conn.execute(
-                _insert(self.conn, Candidate).on_conflict_do_nothing(
-                    index_elements=["channel", "external_id"]
-                ),
+                self._sql.add_people,
                 [
                     {
                         "channel": p.channel,
@@ -122,14 +159,21 @@ class Repository:
                     for p in missing
                 ],
             )
-            again = query.where(key.in_([(p.channel, p.external_id) for p in missing]))
-            rows |= {(r.channel, r.external_id): r for r in self.conn.execute(again)}
-        moved = [(rows[k].id, p.address) for k, p in wanted.items() if rows[k].address != p.address]
-        for candidate_id, address in moved:
-            self.conn.execute(
-                update(Candidate).where(Candidate.id == candidate_id).values(address=address)
-            )
+            rows |= self._find_people([(p.channel, p.external_id) for p in missing])
+        moved = [
+            {"b_id": rows[k].id, "b_to": p.address}
+            for k, p in wanted.items()
+            if rows[k].address != p.address
+        ]
+        if moved:
+            self.conn.execute(_MOVE, moved)
         return {p: int(rows[(p.channel, p.external_id)].id) for p in people}
+
+    def _find_people(
+        self, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Row[int, str, str, str]]:
+        found = self.conn.execute(self._sql.find_people, {"keys": keys})
+        return {(r.channel, r.external_id): r for r in found}
 
     def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> set[str]:
         """Record (key, candidate id) of events; returns the keys not recorded before, so
@@ -137,21 +181,11 @@ class Repository:
         rows = {k: {"key": k, "candidate_id": c, "received_at": now} for k, c in events}
         if not rows:
             return set()
-        statement = (
-            _insert(self.conn, InboundEvent)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(InboundEvent.key)
-        )
-        return set(self.conn.execute(statement, list(rows.values())).scalars())
+        return set(self.conn.execute(self._sql.record_events, list(rows.values())).scalars())
 
     def screenings_of(self, candidate_ids: Sequence[int]) -> dict[int, list[StoredScreening]]:
-        rows = self.conn.execute(
-            select(Screening.id, Screening.candidate_id, Screening.seed, Screening.state).where(
-                Screening.candidate_id.in_(candidate_ids)
-            )
-        )
         found: dict[int, list[StoredScreening]] = {}
-        for r in rows:
+        for r in self.conn.execute(_SCREENINGS_OF, {"ids": list(candidate_ids)}):
             stored = StoredScreening(r.id, r.seed, ScreeningState.from_json(r.state))
             found.setdefault(r.candidate_id, []).append(stored)
         return found
@@ -159,13 +193,8 @@ class Repository:
     def seen_by(self, candidate_ids: Sequence[int]) -> dict[int, frozenset[QuestionRef]]:
         if not candidate_ids:
             return {}
-        rows = self.conn.execute(
-            select(Screening.candidate_id, Answer.bank_id, Answer.question_id)
-            .join(Screening, Screening.id == Answer.screening_id)
-            .where(Screening.candidate_id.in_(candidate_ids))
-        )
         seen: dict[int, set[QuestionRef]] = {}
-        for r in rows:
+        for r in self.conn.execute(_SEEN_BY, {"ids": list(candidate_ids)}):
             seen.setdefault(r.candidate_id, set()).add(QuestionRef(r.bank_id, r.question_id))
         return {c: frozenset(refs) for c, refs in seen.items()}
 
@@ -175,24 +204,18 @@ class Repository:
 
     def add_answers(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(_insert(self.conn, Answer), list(rows))
+            self.conn.execute(self._sql.add_answers, list(rows))
 
     def add_outbox_rows(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert replies in order and return their ids in the same order."""
         if not rows:
             return []
-        statement = _insert(self.conn, OutboxMessage).returning(
-            OutboxMessage.id, sort_by_parameter_order=True
-        )
-        return [int(i) for i in self.conn.execute(statement, list(rows)).scalars()]
+        inserted = self.conn.execute(self._sql.add_outbox_rows, list(rows))
+        return [int(i) for i in inserted.scalars()]
 
     def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
         if ids:
-            self.conn.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
-            )
+            self.conn.execute(_MARK_SENT, {"ids": list(ids), "now": now})
 
     def erase_candidate(self, candidate_id: int, now: datetime) -> None:
         """Forget a person: their screenings, answers and unsent replies go; the id stays."""
