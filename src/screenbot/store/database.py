@@ -94,12 +94,14 @@ class PostgresDatabase(Database):
 
 
 class SqliteDatabase(Database):
-    """One thread does all the work, in arrival order: writers never wait on SQLite's lock."""
+    """One thread does all the work, in arrival order, on one connection it keeps: writers
+    never wait on SQLite's lock, and a transaction pays no pool checkout."""
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         super().__init__(url)
         self.engine = create_engine(make_url(url).set(drivername="sqlite"), **engine_options)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
+        self._connection: Connection | None = None  # used on the thread only
         _tune_sqlite(self.engine)
 
     async def write(self, work: Work[T]) -> T:
@@ -109,15 +111,24 @@ class SqliteDatabase(Database):
         return await self._on_thread(self._transaction, work, True)
 
     async def dispose(self) -> None:
-        await self._on_thread(self.engine.dispose)
+        await self._on_thread(self._close)
         self._thread.shutdown()
 
     def _transaction(self, work: Work[T], readonly: bool) -> T:
-        with self.engine.connect() as conn:
-            if readonly:
-                conn = conn.execution_options(screenbot_readonly=True)
-            with conn.begin():
-                return work(conn)
+        conn = self._connection
+        if conn is None or conn.invalidated:
+            self._close()
+            conn = self._connection = self.engine.connect()
+        if conn.get_execution_options().get("screenbot_readonly", False) != readonly:
+            conn.execution_options(screenbot_readonly=readonly)
+        with conn.begin():
+            return work(conn)
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        self.engine.dispose()
 
     async def _on_thread(self, function: Callable[..., T], *args: Any) -> T:
         context = contextvars.copy_context()  # log lines keep their screening id
