@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from screenbot.channels.telegram.channel import CONNECTIONS
 from screenbot.store.database import Database, open_database
 from screenbot.store.schema import Answer, OutboxMessage, Screening
 from screenbot.store.schema import Candidate as CandidateRow
@@ -217,6 +218,27 @@ async def test_a_slow_send_to_one_candidate_does_not_hold_up_another(
             release.set()
         await sara.settled(started)
         assert fake.sent(sara.user_id)[0]["text"].startswith("Hi! This is the screening")
+
+
+async def test_a_burst_of_replies_keeps_the_connection_pool_small(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    """Regression: a burst of replies opened python-telegram-bot's default 256 connections, and
+    httpcore's pool work, quadratic in open connections, then made every send cost milliseconds.
+    Replies beyond the pool wait their turn instead, and all of them arrive."""
+    chats = range(5000, 5000 + CONNECTIONS + 8)
+    release = asyncio.Event()
+    fake.held.update(dict.fromkeys(chats, release))
+    async with running(mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)):
+        try:
+            for chat in chats:
+                fake.say(chat, "/start mini")
+            await fake.wait_for(lambda: len(fake.called("sendMessage")) >= CONNECTIONS)
+            await asyncio.sleep(0.5)  # room for any send beyond the pool to show up
+            assert len(fake.called("sendMessage")) == CONNECTIONS
+        finally:
+            release.set()
+        await fake.wait_for(lambda: all(fake.sent(chat) for chat in chats))
 
 
 async def test_a_candidate_who_blocked_the_bot_is_not_retried(

@@ -36,6 +36,11 @@ COMMANDS = (
     BotCommand("delete_my_data", "Erase your profile and answers"),
 )
 SENDING_GRACE = 10.0  # seconds replies in flight get to go out when the channel stops
+# httpcore's pool does work quadratic in its open connections on every request, so a burst that
+# opened python-telegram-bot's default 256 made each later send cost milliseconds of CPU. 32
+# carry far more than Telegram's 30 messages a second; a send waits up to POOL_WAIT for one.
+CONNECTIONS = 32
+POOL_WAIT = 10.0
 
 
 class TelegramChannel:
@@ -46,6 +51,8 @@ class TelegramChannel:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_url)
             .updater(None)  # polling is ConfirmingPoller's; webhooks arrive through `feed`
+            .connection_pool_size(CONNECTIONS)
+            .pool_timeout(POOL_WAIT)
         )
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             builder.rate_limiter(AIORateLimiter()).build()
