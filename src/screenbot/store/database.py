@@ -115,19 +115,22 @@ class SqliteDatabase(Database):
         self._thread.shutdown()
 
     def _transaction(self, work: Work[T], readonly: bool) -> T:
+        if self._connection is None or self._connection.invalidated:
+            self._drop_connection()
+            self._connection = self.engine.connect()
         conn = self._connection
-        if conn is None or conn.invalidated:
-            self._close()
-            conn = self._connection = self.engine.connect()
         if conn.get_execution_options().get("screenbot_readonly", False) != readonly:
             conn.execution_options(screenbot_readonly=readonly)
         with conn.begin():
             return work(conn)
 
-    def _close(self) -> None:
+    def _drop_connection(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+    def _close(self) -> None:
+        self._drop_connection()
         self.engine.dispose()
 
     async def _on_thread(self, function: Callable[..., T], *args: Any) -> T:
