@@ -10,7 +10,8 @@ before a kill but not yet sent go out from the outbox once their lease lapses (s
 s, so a run takes a minute or two, not many). A reply sent just before a kill, before it was
 marked sent, can arrive twice: candidates pass over such copies and the run counts them. A
 question asked again after it was answered would stop the run: the candidates check every
-question is new.
+question is new. Candidates take about 1.5 s to answer (--think), as people do, so the run
+lasts long enough for a dozen kills or more however fast the bot is.
 """
 
 from __future__ import annotations
@@ -52,14 +53,19 @@ async def keep_killing(
 
 
 async def crash_run(
-    backend: str, webhook: bool, candidates: int, seed: int, every: tuple[float, float]
+    backend: str,
+    webhook: bool,
+    candidates: int,
+    seed: int,
+    every: tuple[float, float],
+    think: float,
 ) -> int:
     catalog = bundled_catalog()
     async with fresh_database(backend) as (database, where), switchboard() as board:
         print(f"  database      {where}")
         bot = screenbot_process(board, database.url, webhook=webhook, lease_seconds=LEASE_SECONDS)
         await bot.start()
-        people: list[Applicant] = applicants(board, catalog, 1000, candidates)
+        people: list[Applicant] = applicants(board, catalog, 1000, candidates, think=think)
         done = asyncio.Event()
         killer = asyncio.create_task(keep_killing(bot, done, random.Random(seed), every))
         started = time.perf_counter()
@@ -72,7 +78,10 @@ async def crash_run(
         wall = time.perf_counter() - started
         result = await audit(database, people)
     turns = sum(len(p.latencies) for p in people)
-    print(f"  candidates    {candidates}, all at once, tapping buttons half the time")
+    print(
+        f"  candidates    {candidates}, all at once, tapping buttons half the time,"
+        f" about {think:g} s to answer"
+    )
     print(f"  kills         {kills} x kill -9, each followed by a restart ({wall:.0f} s in all)")
     copies = sum(p.copies for p in people)
     print(f"  turns         {turns:,} answered")
@@ -96,6 +105,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20261123, help="for the kill moments")
     parser.add_argument("--min-gap", type=float, default=0.3, help="seconds between kills, least")
     parser.add_argument("--max-gap", type=float, default=1.5, help="seconds between kills, most")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.5,
+        help="mean seconds a candidate takes to answer: spreads the screenings over more kills",
+    )
     return parser.parse_args(argv)
 
 
@@ -108,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     gaps = (args.min_gap, args.max_gap)
     try:
         return asyncio.run(
-            crash_run(args.backend, args.mode == "webhook", args.candidates, args.seed, gaps)
+            crash_run(
+                args.backend, args.mode == "webhook", args.candidates, args.seed, gaps, args.think
+            )
         )
     except BackendUnavailable as exc:
         print(f"  skipped: {exc}")
