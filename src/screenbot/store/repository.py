@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, select, tuple_, update
+from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from screenbot.engine.state import QuestionRef, ScreeningState
@@ -90,10 +90,12 @@ class _Statements:
 def _statements(dialect: str) -> _Statements:
     """PostgreSQL locks the candidates' rows; both say ON CONFLICT DO NOTHING in their words."""
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    key = tuple_(Candidate.channel, Candidate.external_id)
     find_people = (
         select(Candidate.id, Candidate.channel, Candidate.external_id, Candidate.address)
-        .where(key.in_(bindparam("keys", expanding=True)))
+        .where(
+            Candidate.channel == bindparam("channel"),
+            Candidate.external_id.in_(bindparam("ids", expanding=True)),
+        )
         .order_by(Candidate.id)
     )
     return _Statements(
@@ -172,8 +174,18 @@ class Repository:
     def _find_people(
         self, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], Row[int, str, str, str]]:
-        found = self.conn.execute(self._sql.find_people, {"keys": keys})
-        return {(r.channel, r.external_id): r for r in found}
+        """One query per channel: SQLite searches (channel, external_id) pairs only by scanning
+        every candidate, one channel's ids by the index. Locks go in (channel, id) order."""
+        ids: dict[str, list[str]] = {}
+        for channel, external_id in keys:
+            ids.setdefault(channel, []).append(external_id)
+        found: dict[tuple[str, str], Row[int, str, str, str]] = {}
+        for channel in sorted(ids):
+            rows = self.conn.execute(
+                self._sql.find_people, {"channel": channel, "ids": ids[channel]}
+            )
+            found |= {(r.channel, r.external_id): r for r in rows}
+        return found
 
     def record_events(self, events: Sequence[tuple[str, int]], now: datetime) -> set[str]:
         """Record (key, candidate id) of events; returns the keys not recorded before, so
