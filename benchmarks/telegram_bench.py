@@ -63,6 +63,7 @@ from benchmarks.telegram_party import (
     screenbot_process,
     switchboard,
 )
+from screenbot.content.catalog import Catalog
 from screenbot.store.database import Database
 
 RATIO_TARGET = 0.7
@@ -100,8 +101,8 @@ class Run:
 
 
 def pooled(label: str, runs: Sequence[Run]) -> Run:
-    """Rounds taken together: every latency of every round, the walls and CPU added up."""
-    audits = [r.audit for r in runs if r.audit is not None]
+    """Rounds taken together: every latency of every round, the walls and CPU added up (each
+    round was audited on its own)."""
     return Run(
         label,
         sum(r.people for r in runs),
@@ -110,7 +111,6 @@ def pooled(label: str, runs: Sequence[Run]) -> Run:
         sum(r.driver_cpu for r in runs),
         tuple(t for r in runs for t in r.latencies),
         sum(r.copies for r in runs),
-        audits[0] if len(audits) == 1 else None,
     )
 
 
@@ -138,14 +138,15 @@ class Contestant:
     board: Switchboard
     bot: BotProcess
     database: Database | None = None  # screenbot's, audited after every round
+    catalog: Catalog | None = None  # screenbot's flows, for its candidates
     first: int = 2000  # the next round's first user id
 
     async def round(self, count: int, think: float, taps: float = 0.0) -> Run:
         first, self.first = self.first, self.first + count
-        if self.database is None:
+        if self.database is None or self.catalog is None:
             chatters = [Chatter(self.board, first + n, think) for n in range(count)]
             return await measure("echo bot", [self.bot], chatters)
-        people = applicants(self.board, bundled_catalog(), first, count, taps=taps, think=think)
+        people = applicants(self.board, self.catalog, first, count, taps=taps, think=think)
         run = await measure(
             f"screenbot, {'tapping half' if taps else 'typing'}", [self.bot], people
         )
@@ -169,9 +170,10 @@ async def screenbot(backend: str) -> AsyncIterator[Contestant]:
     async with fresh_database(backend) as (database, _where), switchboard() as board:
         bot = screenbot_process(board, database.url)
         await bot.start()
+        catalog = bundled_catalog()
         try:
-            await all_screen(applicants(board, bundled_catalog(), 1000, WARMUP))
-            yield Contestant(board, bot, database)
+            await all_screen(applicants(board, catalog, 1000, WARMUP))
+            yield Contestant(board, bot, database, catalog)
         finally:
             await bot.stop()
 
