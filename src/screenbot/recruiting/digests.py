@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Flow
@@ -23,7 +22,7 @@ from screenbot.metrics import Metrics
 from screenbot.recruiting.digest import Block, as_text, pages
 from screenbot.recruiting.ranking import shortlist
 from screenbot.scheduling import JobScheduler, cron_trigger, fires_between, latest_fire
-from screenbot.store.database import Database
+from screenbot.store.database import Database, dialect_insert
 from screenbot.store.schema import DigestSlot
 
 log = logging.getLogger(__name__)
@@ -175,9 +174,8 @@ class Digests:
         claimed_at = self._clock()
 
         def work(conn: Connection) -> Any:
-            module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
             return conn.execute(
-                module.insert(DigestSlot)
+                dialect_insert(conn.dialect.name, DigestSlot)
                 .values(
                     flow_id=flow_id,
                     slot_at=slot_at,

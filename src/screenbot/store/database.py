@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -48,6 +49,12 @@ def is_outage(exc: BaseException) -> bool:
 
 def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """An INSERT into `table` that can say ON CONFLICT DO NOTHING on `dialect`."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
 
 
 class Database(ABC):

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.errors import CandidateNotFoundError
+from screenbot.store.database import dialect_insert
 from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessage, Screening
 
 
@@ -89,7 +89,6 @@ class _Statements:
 @functools.cache
 def _statements(dialect: str) -> _Statements:
     """PostgreSQL locks the candidates' rows; both say ON CONFLICT DO NOTHING in their words."""
-    module: Any = postgresql if dialect == "postgresql" else sqlite
     find_people = (
         select(Candidate.id, Candidate.channel, Candidate.external_id, Candidate.address)
         .where(
@@ -100,15 +99,15 @@ def _statements(dialect: str) -> _Statements:
     )
     return _Statements(
         find_people=find_people.with_for_update() if dialect == "postgresql" else find_people,
-        add_people=module.insert(Candidate).on_conflict_do_nothing(
+        add_people=dialect_insert(dialect, Candidate).on_conflict_do_nothing(
             index_elements=["channel", "external_id"]
         ),
-        record_events=module.insert(InboundEvent)
+        record_events=dialect_insert(dialect, InboundEvent)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(InboundEvent.key),
-        insert_screening=module.insert(Screening).returning(Screening.id),
-        add_answers=module.insert(Answer),
-        add_outbox_rows=module.insert(OutboxMessage).returning(
+        insert_screening=dialect_insert(dialect, Screening).returning(Screening.id),
+        add_answers=dialect_insert(dialect, Answer),
+        add_outbox_rows=dialect_insert(dialect, OutboxMessage).returning(
             OutboxMessage.id, sort_by_parameter_order=True
         ),
     )
