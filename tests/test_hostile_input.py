@@ -5,7 +5,6 @@ and nothing a candidate typed reaches Slack unescaped."""
 from __future__ import annotations
 
 import random
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,14 +13,15 @@ from hypothesis import strategies as st
 from telegram import Bot, Update
 
 from screenbot.channels.slack.blocks import render as slack_render
+from screenbot.channels.slack.shortlist import candidate_blocks
 from screenbot.channels.telegram.translate import Press, read
 from screenbot.content.catalog import Catalog
 from screenbot.engine.events import ChoicePicked, TextReceived
 from screenbot.engine.machine import prompt_key, step
 from screenbot.engine.messages import Ask, Option, Say
 from screenbot.engine.state import ScreeningState, Stage
-from screenbot.recruiting.digest import escape, summary
 from screenbot.recruiting.ranking import Ranked
+from tests.channels.slack.outbound import problems
 from tests.engine.conftest import PROFILE, Script
 
 NASTY = st.sampled_from(
@@ -45,7 +45,6 @@ NASTY = st.sampled_from(
     ]
 )
 TEXT = st.one_of(NASTY, st.text(max_size=300), st.text(min_size=4000, max_size=5000))
-SLACK_CONTROL = re.compile(r"<[!@#]|<https?:")
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -132,13 +131,13 @@ def test_nothing_a_candidate_typed_reaches_slack_as_markup(name: str, city: str)
         flags=(),
         decision=None,
     )
-    rendered = summary(ranked, {"db": "Databases"})
-    assert not SLACK_CONTROL.search(rendered)
-    _, blocks = slack_render(Ask("q0.abcd", name[:1000], (Option("a", city[:200] or "x"),)))
-    assert not SLACK_CONTROL.search(blocks[0]["text"]["text"])
-    _, blocks = slack_render(Say(name or "x"))
-    assert not SLACK_CONTROL.search(blocks[0]["text"]["text"])
-    assert escape(name).count("<") == 0
+    text, ask = slack_render(Ask("q0.abcd", name[:1000], (Option("a", city[:200] or "x"),)))
+    said, say = slack_render(Say(name or "x"))
+    digest = [{"blocks": candidate_blocks(ranked, {"db": "Databases"})}]
+    formatting = [name] if "*" in name else []  # recruiters see it as typed, never formatted
+    assert problems(digest, mentions=set(), formatting=formatting, twice=False) == []
+    dms: list[dict[str, Any]] = [{"text": text, "blocks": ask}, {"text": said, "blocks": say}]
+    assert problems(dms, mentions=set(), twice=False) == []
 
 
 def test_an_update_for_an_unknown_chat_type_is_ignored() -> None:

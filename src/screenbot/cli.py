@@ -202,7 +202,7 @@ def digest(
                 web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
             )
             built = await Digests(parts.database, parts.catalog, poster).build(target, _now())
-            channel, ts = await poster.post(target.shortlist.slack_channel, built.pages, built.text)
+            channel, ts = await poster.post(target.shortlist.slack_channel, built)
             return f"posted to {target.shortlist.slack_channel} ({channel}, ts {ts})"
 
     typer.echo(_run(go()))

@@ -1,13 +1,15 @@
 """A fake Slack Web API: the methods screenbot calls, answered like Slack, with optional 429s.
 
 Tests read what was posted and updated, and can answer a method with 429 (and Retry-After) or
-5xx first.
+5xx first. `as_slack_sends` turns what a person types into the text of the message event Slack
+delivers: entities escaped, e-mail addresses and links wrapped the way Slack's client wraps them.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,26 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from tests.fakes.server import request_params
 
 Json = dict[str, Any]
+_LINKS = re.compile(
+    r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?P<url>https?://[^\s<>]+)"
+    r"|(?P<domain>\b[\w-]+\.(?:com|pk|ae|io|org|dev)\b(?:/[^\s<>]*)?)"
+)
+
+
+def as_slack_sends(typed: str) -> str:
+    """The `text` of the event Slack sends when someone types `typed` in its client."""
+    escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def wrap(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if match.group("email"):
+            return f"<mailto:{found}|{found}>"
+        if match.group("url"):
+            return f"<{found}>"
+        return f"<http://{found}|{found}>"
+
+    return _LINKS.sub(wrap, escaped)
 
 
 @dataclass
@@ -34,12 +56,15 @@ class FakeSlack:
     failures: dict[str, list[int]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
     messages: dict[tuple[str, str], Json] = field(default_factory=dict)
+    responses: list[Json] = field(default_factory=list)
+    retry_after: int = 1
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/api/{method}", self._endpoint, methods=["POST", "GET"]),
+                Route("/respond/{token}", self._respond, methods=["POST"]),
                 WebSocketRoute("/socket", self._socket),
             ]
         )
@@ -86,7 +111,7 @@ class FakeSlack:
         planned = self.failures.get(method)
         if planned:
             status = planned.pop(0)
-            headers = {"Retry-After": "1"} if status == 429 else {}
+            headers = {"Retry-After": str(self.retry_after)} if status == 429 else {}
             return JSONResponse({"ok": False, "error": "ratelimited"}, status, headers=headers)
         tokens = {f"Bearer {self.token}", f"Bearer {self.app_token}"}
         if request.headers.get("authorization") not in tokens:
@@ -95,6 +120,14 @@ class FakeSlack:
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"})
         return JSONResponse({"ok": True, **handler(params)})
+
+    def response_url(self) -> str:
+        """Where a slash command or action may answer (`response_url`); bodies are recorded."""
+        return f"http://127.0.0.1:{self.port}/respond/{next(self._ts)}"
+
+    async def _respond(self, request: Request) -> JSONResponse:
+        self.responses.append(json.loads(await request.body()))
+        return JSONResponse({"ok": True})
 
     def _auth_test(self, _params: Json) -> Json:
         return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "screenbot"}

@@ -40,7 +40,7 @@ async def test_two_processes_post_a_slot_once(
     assert await Digests(database, catalog, poster).channels_of(flow.id) == {
         slack.channel_id("#hiring-backend-karachi")
     }
-    assert "Ayesha" in posted["text"]
+    assert "Ayesha" in repr(posted["blocks"])
 
 
 async def test_a_restart_never_reposts_and_catches_up_once_after_downtime(

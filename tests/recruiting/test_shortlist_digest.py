@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from screenbot.channels.slack.mrkdwn import MAX_TEXT
+from screenbot.channels.slack.shortlist import MAX_BLOCKS, pages
 from screenbot.content.catalog import Catalog
 from screenbot.engine.state import Stage
-from screenbot.recruiting.digest import MAX_BLOCKS, MAX_TEXT, as_text, pages
+from screenbot.recruiting.digest import as_text
 from screenbot.recruiting.ranking import shortlist
 from screenbot.store.database import Database
 from tests.recruiting.conftest import finish
@@ -56,7 +58,9 @@ async def test_what_candidates_typed_cannot_inject_slack_markup(
     found = await shortlist(database, flow, NOW, NOW - timedelta(days=1))
     [page] = pages(found, {"databases": "Databases"})
     rendered = texts(page)
-    assert "&lt;!channel&gt; *boss* &lt;@U123|admin&gt; &amp; co" in rendered
+    [summary] = [b["text"] for b in page if str(b.get("block_id")).startswith("candidate-")]
+    assert summary["type"] == "plain_text"  # shown as typed: `*boss*` is not bold
+    assert "&lt;!channel&gt; *boss* &lt;@U123|admin&gt; &amp; co" in summary["text"]
     assert "<!channel>" not in rendered
     assert "<@U123" not in rendered
 

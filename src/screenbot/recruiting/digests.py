@@ -8,7 +8,7 @@ shows in /healthz and is retried by whichever process gets there first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,8 +19,8 @@ from sqlalchemy import Connection, select, update
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Flow
 from screenbot.metrics import Metrics
-from screenbot.recruiting.digest import Block, as_text, pages
-from screenbot.recruiting.ranking import shortlist
+from screenbot.recruiting.digest import as_text
+from screenbot.recruiting.ranking import Shortlist, shortlist
 from screenbot.scheduling import JobScheduler, cron_trigger, fires_between, latest_fire
 from screenbot.store.database import Database, dialect_insert
 from screenbot.store.schema import DigestSlot
@@ -35,9 +35,10 @@ RETRY_BACKOFF = (
 
 
 class Poster(Protocol):
-    """Where digests go; returns the channel's id and the first message's id (Slack's `ts`)."""
+    """Where digests go, rendered as the place needs; returns the channel's id and the first
+    message's id (Slack's `ts`)."""
 
-    async def post(self, channel: str, pages: list[list[Block]], text: str) -> tuple[str, str]: ...
+    async def post(self, channel: str, digest: Digest) -> tuple[str, str]: ...
 
 
 class SlotOutcome(StrEnum):
@@ -48,8 +49,12 @@ class SlotOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Digest:
-    pages: list[list[Block]]
-    text: str
+    shortlist: Shortlist
+    bank_titles: Mapping[str, str]
+
+    @property
+    def text(self) -> str:
+        return as_text(self.shortlist, self.bank_titles)
 
 
 def _utcnow() -> datetime:
@@ -98,7 +103,7 @@ class Digests:
             since = latest_fire(trigger, until - timedelta(seconds=1))
         found = await shortlist(self.database, flow, until, since)
         titles = {bank_id: bank.title for bank_id, bank in self.catalog.banks.items()}
-        return Digest(pages(found, titles), as_text(found, titles))
+        return Digest(found, titles)
 
     async def run_slot(self, flow: Flow, slot_at: datetime) -> SlotOutcome:
         slot_id = await self._claim(flow.id, slot_at)
@@ -211,7 +216,7 @@ class Digests:
             if self.poster is None:
                 raise RuntimeError("no Slack connection to post digests with")
             digest = await self.build(flow, slot_at)
-            channel, ts = await self.poster.post(channel, digest.pages, digest.text)
+            channel, ts = await self.poster.post(channel, digest)
         except Exception as exc:  # recorded on the claim; retried with backoff
             delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF) - 1)]
             log.error(

@@ -18,7 +18,7 @@ from screenbot.settings import Settings
 from tests.channels.telegram.conftest import running
 from tests.conftest import ROOT
 from tests.fakes.server import serving
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, as_slack_sends
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -50,6 +50,7 @@ class SlackRequests:
 
     http: httpx.AsyncClient
     url: str
+    slack: FakeSlack | None = None
 
     async def send(
         self,
@@ -86,16 +87,34 @@ class SlackRequests:
         )
         return await self.send(body, "application/json", **options)
 
-    async def dm(self, user: str, text: str, event_id: str, **options: Any) -> httpx.Response:
+    async def dm(
+        self, user: str, typed: str, event_id: str, *, as_is: bool = False, **options: Any
+    ) -> httpx.Response:
+        """A message someone typed in their DM with the bot, as Slack delivers it (`as_is`
+        sends `typed` untouched, for markup Slack itself would have produced)."""
         event = {
             "type": "message",
             "channel_type": "im",
             "channel": f"D{user}",
             "user": user,
-            "text": text,
+            "text": typed if as_is else as_slack_sends(typed),
             "ts": f"{time.time():.6f}",
+            "client_msg_id": event_id,
         }
         return await self.event(event, event_id, **options)
+
+    async def echo(self, message: dict[str, Any], event_id: str) -> httpx.Response:
+        """The bot's own post coming back as a message event, as Slack sends it."""
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "channel": message["channel"],
+            "user": "UBOT",
+            "bot_id": "BBOT",
+            "text": message["text"],
+            "ts": message["ts"],
+        }
+        return await self.event(event, event_id)
 
     async def command(self, command: str, text: str, user: str, channel: str) -> httpx.Response:
         form = {
@@ -105,7 +124,7 @@ class SlackRequests:
             "channel_id": channel,
             "team_id": "T1",
             "trigger_id": f"trig.{time.time_ns()}",
-            "response_url": "http://127.0.0.1:9/unused",
+            "response_url": self.slack.response_url() if self.slack else "http://127.0.0.1:9/",
         }
         return await self.send(urlencode(form), "application/x-www-form-urlencoded")
 
@@ -128,6 +147,7 @@ class SlackRequests:
             "actions": [{"action_ts": f"{time.time():.6f}", **action}],
             "state": {"values": state or {}},
             "container": {"type": "message"},
+            "response_url": self.slack.response_url() if self.slack else "http://127.0.0.1:9/",
         }
         return await self.send(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
@@ -142,4 +162,4 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 async def bot(slack: FakeSlack, db_url: str) -> AsyncIterator[SlackRequests]:
     async with running(slack_settings(slack, db_url)) as port, httpx.AsyncClient() as http:
-        yield SlackRequests(http, f"http://127.0.0.1:{port}/slack/events")
+        yield SlackRequests(http, f"http://127.0.0.1:{port}/slack/events", slack)

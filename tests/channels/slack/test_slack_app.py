@@ -118,9 +118,10 @@ async def decisions(db_url: str) -> list[tuple[str, str]]:
 
 
 async def test_the_digest_escapes_what_candidates_typed(digest: dict[str, Any]) -> None:
-    rendered = repr(digest["blocks"])
+    rendered = repr(digest)
     assert "&lt;!channel&gt; *boss*" in rendered
     assert "<!channel>" not in rendered
+    assert "boss" not in digest["text"]  # the notification names no candidate
 
 
 @pytest.mark.parametrize(
@@ -176,10 +177,14 @@ async def test_view_answers_opens_an_escaped_transcript_for_recruiters_only(
     [opened] = slack.called("views.open")
     modal = opened["view"]
     assert modal["type"] == "modal"
-    assert len(modal["blocks"]) == 3
-    first = modal["blocks"][0]["text"]["text"]
-    assert "1/1 in 30s" in first
-    assert "&lt;!here&gt; see &lt;https://evil.example|docs&gt;" in first
+    assert len(modal["blocks"]) == 6  # a heading and the answer for each of three
+    heading, answer = modal["blocks"][0]["text"], modal["blocks"][1]["text"]
+    assert "1/1 in 30s" in heading["text"]
+    assert answer == {
+        "type": "plain_text",
+        "text": "&lt;!here&gt; see &lt;https://evil.example|docs&gt;",
+        "emoji": False,
+    }
     assert "<!here>" not in repr(modal)
 
 

@@ -1,19 +1,17 @@
-"""Engine messages as Slack Block Kit for candidates: buttons, or checkboxes plus Submit."""
+"""Engine messages as Slack Block Kit for candidates: buttons, or checkboxes plus Submit.
+
+Engine text is plain words (the same text Telegram and the terminal show) and may quote the
+candidate's own answers back, so every section is `plain_text`: nothing in it is formatted or
+parsed. The top-level `text` (the notification) is escaped.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
+from screenbot.channels.slack.mrkdwn import Block, clip, escape, plain
 from screenbot.engine.messages import Ask, Outbound
-from screenbot.recruiting.digest import escape
 
-Block = dict[str, Any]
 BUTTON_TEXT = 75
 MAX_CHECKBOXES = 10
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= BUTTON_TEXT else label[: BUTTON_TEXT - 1] + "…"
 
 
 def value(prompt_key: str, choice: str) -> str:
@@ -27,20 +25,15 @@ def parse_value(raw: str) -> tuple[str, str] | None:
 
 def render(message: Outbound) -> tuple[str, list[Block]]:
     """The notification text and the blocks of one message."""
-    text = message.text
+    text = clip(escape(message.text))
     if not isinstance(message, Ask) or not message.options:
-        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
-    body = escape(text)
+        return text, [{"type": "section", "text": plain(message.text)}]
+    body = message.text
     if any(len(o.label) > BUTTON_TEXT for o in message.options):
-        body += "\n" + "\n".join(
-            f"{n}. {escape(o.label)}" for n, o in enumerate(message.options, 1)
-        )
-    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
+        body += "\n" + "\n".join(f"{n}. {o.label}" for n, o in enumerate(message.options, 1))
+    blocks: list[Block] = [{"type": "section", "text": plain(body)}]
     options = [
-        {
-            "text": {"type": "plain_text", "text": _short(o.label)},
-            "value": value(message.prompt_key, o.id),
-        }
+        {"text": plain(o.label, BUTTON_TEXT), "value": value(message.prompt_key, o.id)}
         for o in message.options
     ]
     if message.multi and len(options) <= MAX_CHECKBOXES:
@@ -63,12 +56,9 @@ def render(message: Outbound) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def answered(question_text: str, answer: str) -> list[Block]:
+def answered(question: str, answer: str) -> list[Block]:
     """The question as it stays in the chat once answered: its text and the answer, no buttons."""
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": question_text}},
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"Your answer: {escape(answer)}"}],
-        },
+        {"type": "section", "text": plain(question)},
+        {"type": "context", "elements": [plain(f"Your answer: {answer}")]},
     ]

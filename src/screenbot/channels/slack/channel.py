@@ -1,34 +1,44 @@
 """The Slack channel: a slack-bolt AsyncApp whose listeners translate and nothing more.
 
 Candidates screen in a DM (or `/screen FLOW`); recruiters act on digests with buttons and ask
-for `/shortlist FLOW`. Every listener acks first, then works, so Slack gets its answer within 3 s.
+for `/shortlist FLOW`. Slack wants every request answered within 3 s, whatever its Web API is
+doing meanwhile, so a listener does only what must happen before the answer (storing a
+candidate's turn, so a lost answer means Slack re-sends the event) and leaves every Web API
+call (replies, updates, authorising a recruiter, modals) to `Background`, after the ack.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from screenbot.channels.background import Background
 from screenbot.channels.slack.blocks import answered, parse_value
 from screenbot.channels.slack.courier import CHANNEL, SlackCourier
+from screenbot.channels.slack.mrkdwn import Block, decode, escape, mrkdwn, plain
+from screenbot.channels.slack.shortlist import decision_text, notification, pages
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Flow
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, Unsupported, parse_text
-from screenbot.recruiting.decisions import decide, flow_of, transcript
-from screenbot.recruiting.digest import decision_text, escape
+from screenbot.recruiting.decisions import TranscriptLine, decide, flow_of, transcript
 from screenbot.recruiting.digests import Digests
-from screenbot.service import Identity, Inbound, ScreeningService
+from screenbot.service import Identity, Inbound, ScreeningService, Turn
 from screenbot.settings import Settings
 
 log = logging.getLogger(__name__)
 Body = dict[str, Any]
 NOT_A_RECRUITER = "Only the recruiters of this opening can do that."
+TRY_AGAIN = "Sorry, that did not go through. Please try again in a minute."
+SENDING_GRACE = 10.0  # seconds work after the ack gets to finish when the channel stops
+MODAL_ANSWERS = 49  # two blocks each, within a modal's 100
 
 
 def _now() -> datetime:
@@ -63,6 +73,7 @@ class SlackChannel:
         self.catalog = catalog
         self.digests = digests
         self.courier = SlackCourier(self.client, service)
+        self.background = Background("Slack work after answering a request")
         self._socket: AsyncSocketModeHandler | None = None
         self.app.event("message")(self._on_message)
         self.app.command("/screen")(self._on_screen)
@@ -75,31 +86,35 @@ class SlackChannel:
 
     # --- candidates ---------------------------------------------------------------------
 
-    async def _turn(self, inbound: Inbound) -> bool:
-        turn = await self.service.handle(inbound)
-        await self.courier.deliver(turn.deliveries)
-        return turn.advanced
-
     async def _on_message(self, event: Body, body: Body) -> None:
+        """A DM: stored before Slack gets its answer; the replies follow in the background."""
         if event.get("channel_type") != "im" or event.get("bot_id"):
             return
         subtype = event.get("subtype")
         if subtype not in (None, "file_share"):
             return  # edits, joins and the like: nothing a candidate answered
         message: InboundEvent = (
-            Unsupported("file") if subtype == "file_share" else parse_text(event.get("text", ""))
+            Unsupported("file")
+            if subtype == "file_share"
+            else parse_text(decode(event.get("text", "")))
         )
         who = Identity(CHANNEL, event["user"], address=event["channel"])
-        await self._turn(Inbound(f"{CHANNEL}:{body['event_id']}", who, message, _at(event["ts"])))
+        inbound = Inbound(f"{CHANNEL}:{body['event_id']}", who, message, _at(event["ts"]))
+        turn = await self.service.handle(inbound)
+        self.background.later(self.courier.deliver(turn.deliveries))
 
     async def _on_screen(self, ack: AsyncAck, command: Body) -> None:
         await ack()
+        self.background.later(self._screen(command))
+
+    async def _screen(self, command: Body) -> None:
         user = command["user_id"]
         dm = await self.client.conversations_open(users=user)
         who = Identity(CHANNEL, user, address=str(dm["channel"]["id"]))
         flow_id = (command.get("text") or "").strip() or None
         key = f"{CHANNEL}:command:{command['trigger_id']}"
-        await self._turn(Inbound(key, who, Started(flow_id), _now()))
+        turn = await self.service.handle(Inbound(key, who, Started(flow_id), _now()))
+        await self.courier.deliver(turn.deliveries)
 
     async def _ack_only(self, ack: AsyncAck) -> None:
         await ack()
@@ -114,21 +129,31 @@ class SlackChannel:
             _now(),
         )
         turn = await self.service.handle(inbound)
+        closed = None
         if turn.advanced and shown:
-            question = body["message"]["blocks"][0]["text"]["text"]
-            await self.client.chat_update(
-                channel=who.address,
-                ts=body["message"]["ts"],
-                text=body["message"].get("text", ""),
-                blocks=answered(question, shown),
-            )
+            question = decode(str(body["message"]["blocks"][0]["text"]["text"]))
+            closed = answered(question, shown)
+        self.background.later(self._after_press(who.address, body["message"], closed, turn))
+
+    async def _after_press(
+        self, address: str, message: Body, closed: list[Block] | None, turn: Turn
+    ) -> None:
+        """Close the answered question (cosmetic: a failure loses nothing), then reply."""
+        if closed is not None:
+            try:
+                await self.client.chat_update(
+                    channel=address, ts=message["ts"], text=message.get("text", ""), blocks=closed
+                )
+            except SlackApiError as exc:
+                log.info("could not close an answered question: %s", exc.response.get("error"))
         await self.courier.deliver(turn.deliveries)
 
     async def _on_answer(self, ack: AsyncAck, body: Body, action: Body) -> None:
         await ack()
         parsed = parse_value(str(action.get("value", "")))
         key, choice = parsed if parsed else ("forged", "")
-        await self._press(body, key, (choice,) if choice else (), action["text"]["text"])
+        label = decode(str(action.get("text", {}).get("text", "")))
+        await self._press(body, key, (choice,) if choice else (), label)
 
     async def _on_submit(self, ack: AsyncAck, body: Body, action: Body) -> None:
         await ack()
@@ -141,7 +166,7 @@ class SlackChannel:
         ]
         values = [parse_value(str(o.get("value", ""))) for o in picked]
         ids = tuple(v[1] for v in values if v and v[0] == action.get("value"))
-        labels = ", ".join(o["text"]["text"] for o in picked)
+        labels = ", ".join(decode(str(o["text"]["text"])) for o in picked)
         await self._press(body, str(action.get("value", "forged")), ids, labels)
 
     # --- recruiters ---------------------------------------------------------------------
@@ -174,8 +199,25 @@ class SlackChannel:
         )
         return None
 
+    def _for_recruiter(self, body: Body, work: Callable[[], Awaitable[None]]) -> None:
+        """Run a recruiter's request after the ack; if it fails, tell them, privately."""
+
+        async def run() -> None:
+            try:
+                await work()
+            except Exception:
+                log.exception("a recruiter's request failed")
+                await self.client.chat_postEphemeral(
+                    channel=body["channel"]["id"], user=body["user"]["id"], text=TRY_AGAIN
+                )
+
+        self.background.later(run())
+
     async def _on_decide(self, ack: AsyncAck, body: Body, action: Body) -> None:
         await ack()
+        self._for_recruiter(body, lambda: self._decide(body, action))
+
+    async def _decide(self, body: Body, action: Body) -> None:
         screening_id = int(action["value"])
         if await self._recruiter_flow(body, screening_id) is None:
             return
@@ -193,11 +235,12 @@ class SlackChannel:
         )
         if decided is None:
             return
+        # The digest as Slack holds it (its own, escaped copy), with this decision's line new.
         blocks = body["message"]["blocks"]
         for block in blocks:
             if block.get("block_id") == f"decision-{screening_id}":
-                text = decision_text(decision, user, now.strftime("%d %b %H:%M UTC"))
-                block["elements"] = [{"type": "mrkdwn", "text": text}]
+                line = decision_text(decision, user, now.strftime("%d %b %H:%M UTC"))
+                block["elements"] = [mrkdwn(line)]
         await self.client.chat_update(
             channel=body["channel"]["id"],
             ts=body["message"]["ts"],
@@ -209,32 +252,20 @@ class SlackChannel:
 
     async def _on_view_answers(self, ack: AsyncAck, body: Body, action: Body) -> None:
         await ack()
-        screening_id = int(action["value"])
+        self._for_recruiter(body, lambda: self._view_answers(body, int(action["value"])))
+
+    async def _view_answers(self, body: Body, screening_id: int) -> None:
         if await self._recruiter_flow(body, screening_id) is None:
             return
         lines = await transcript(self.service.database, self.catalog, screening_id)
-        blocks: list[Body] = []
-        for line in lines[:45]:
-            score = f"{line.points:g}/{line.max_points:g} in {line.seconds:.0f}s"
-            text = (
-                f"*{line.number}. {escape(line.section)}* — {score}\n"
-                f"{escape(line.question)[:1200]}\n>{escape(line.answer)[:1500]}"
-            )
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-        if not blocks:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "No answers."}})
-        await self.client.views_open(
-            trigger_id=body["trigger_id"],
-            view={
-                "type": "modal",
-                "title": {"type": "plain_text", "text": "Answers"},
-                "close": {"type": "plain_text", "text": "Close"},
-                "blocks": blocks,
-            },
-        )
+        await self.client.views_open(trigger_id=body["trigger_id"], view=answers_modal(lines))
 
     async def _on_shortlist(self, ack: AsyncAck, command: Body) -> None:
         await ack()
+        asked = {"user": {"id": command["user_id"]}, "channel": {"id": command["channel_id"]}}
+        self._for_recruiter(asked, lambda: self._shortlist(command))
+
+    async def _shortlist(self, command: Body) -> None:
         user, channel = command["user_id"], command["channel_id"]
         flow = self.catalog.flows.get((command.get("text") or "").strip())
         if flow is None or not await self.may_decide(user, flow):
@@ -246,7 +277,10 @@ class SlackChannel:
             return
         digest = await self.digests.build(flow, _now())
         await self.client.chat_postEphemeral(
-            channel=channel, user=user, text=digest.text[:3000], blocks=digest.pages[0]
+            channel=channel,
+            user=user,
+            text=notification(digest.shortlist),
+            blocks=pages(digest.shortlist, digest.bank_titles)[0],
         )
 
     async def pump(self) -> None:
@@ -261,3 +295,26 @@ class SlackChannel:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]  # bolt: untyped
+        await self.background.drain(SENDING_GRACE)
+
+
+def answers_modal(lines: list[TranscriptLine]) -> Block:
+    """A screening's answers for recruiters: our headings in mrkdwn, each answer `plain_text`,
+    so an answer reads exactly as typed and cannot format, mention or link anything."""
+    blocks: list[Block] = []
+    for line in lines[:MODAL_ANSWERS]:
+        score = f"{line.points:g}/{line.max_points:g} in {line.seconds:.0f}s"
+        heading = f"*{line.number}. {escape(line.section)}* — {score}\n{escape(line.question)}"
+        blocks.append({"type": "section", "text": mrkdwn(heading)})
+        blocks.append({"type": "section", "text": plain(line.answer)})
+    if len(lines) > MODAL_ANSWERS:
+        more = f"…and {len(lines) - MODAL_ANSWERS} more answers."
+        blocks.append({"type": "context", "elements": [mrkdwn(more)]})
+    if not blocks:
+        blocks.append({"type": "section", "text": mrkdwn("No answers.")})
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Answers"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks,
+    }

@@ -9,7 +9,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from screenbot.recruiting.digest import Block
+from screenbot.channels.slack.shortlist import notification, pages
+from screenbot.recruiting.digests import Digest
 
 
 def web_client(token: str, base_url: str) -> AsyncWebClient:
@@ -30,12 +31,11 @@ class SlackPoster:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def post(self, channel: str, pages: list[list[Block]], text: str) -> tuple[str, str]:
+    async def post(self, channel: str, digest: Digest) -> tuple[str, str]:
         first: tuple[str, str] | None = None
-        for number, blocks in enumerate(pages, start=1):
-            notice = text if number == 1 else f"{text.splitlines()[0]} (continued, {number})"
+        for number, blocks in enumerate(pages(digest.shortlist, digest.bank_titles), start=1):
             response = await self.client.chat_postMessage(
-                channel=channel, blocks=blocks, text=notice[:3000]
+                channel=channel, blocks=blocks, text=notification(digest.shortlist, number)
             )
             first = first or (str(response["channel"]), str(response["ts"]))
         assert first is not None

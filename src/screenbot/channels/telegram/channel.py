@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application
 
+from screenbot.channels.background import Background
 from screenbot.channels.telegram.courier import TelegramCourier
 from screenbot.channels.telegram.polling import ConfirmingPoller
 from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, read
@@ -65,7 +66,7 @@ class TelegramChannel:
         self.webhook_secret = settings.telegram_webhook_secret
         self._pump: asyncio.Task[None] | None = None
         self._poll: asyncio.Task[None] | None = None
-        self._sending: set[asyncio.Task[None]] = set()
+        self.background = Background("sending to Telegram")
 
     async def start(self) -> None:
         app = self.application
@@ -89,8 +90,8 @@ class TelegramChannel:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        if self._sending:  # what is not out by then stays in the outbox for the next start
-            await asyncio.wait(self._sending, timeout=SENDING_GRACE)
+        # What is not out by then stays in the outbox for the next start.
+        await self.background.drain(SENDING_GRACE)
         app = self.application
         await app.stop()
         await app.shutdown()
@@ -129,11 +130,11 @@ class TelegramChannel:
         query = update.callback_query
         if isinstance(translated, Toggle):
             assert query is not None
-            self._later(
+            self.background.later(
                 self._tick(query.answer(), query.edit_message_reply_markup(translated.markup))
             )
         elif isinstance(translated, NotPrivate):
-            self._later(
+            self.background.later(
                 _cosmetic(
                     self.application.bot.send_message(translated.chat_id, PRIVATE_ONLY),
                     "explain that screenings are private",
@@ -141,25 +142,15 @@ class TelegramChannel:
             )
         elif isinstance(translated, Press):
             assert query is not None
-            self._later(_cosmetic(query.answer(), "answer a tap"))
+            self.background.later(_cosmetic(query.answer(), "answer a tap"))
             turn = await self.service.handle(translated.inbound)
             closing = turn.advanced and query.message is not None and translated.labels
-            self._later(
+            self.background.later(
                 self._reply(turn, update, ", ".join(translated.labels) if closing else None)
             )
         elif isinstance(translated, Inbound):
             turn = await self.service.handle(translated)
-            self._later(self._reply(turn))
-
-    def _later(self, sending: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(sending)
-        self._sending.add(task)
-        task.add_done_callback(self._sent)
-
-    def _sent(self, task: asyncio.Task[None]) -> None:
-        self._sending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("sending a reply failed; the outbox tries again", exc_info=task.exception())
+            self.background.later(self._reply(turn))
 
     async def _tick(self, answer: Awaitable[object], edit: Awaitable[object]) -> None:
         await _cosmetic(answer, "answer a tap")
