@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -265,3 +266,23 @@ async def test_multi_choice_in_a_dm_is_checkboxes_and_submit(slack: FakeSlack, d
     finally:
         await db.dispose()
     assert (answer.raw_answer, answer.points) == ("a,b", 2.0)
+
+
+async def test_a_recruiter_press_is_answered_before_slack_lets_the_bot_check_them(
+    bot: SlackRequests, slack: FakeSlack, digest: dict[str, Any], db_url: str
+) -> None:
+    """It broke: the answer to a button press waited for the bot's own calls to Slack, so a 429
+    on checking the recruiter's channel held it past Slack's 3 s and the press showed failed."""
+    slack.retry_after = 4
+    slack.failures["conversations.members"] = [429]
+    slack.failures["chat.postEphemeral"] = [429]
+    channel = slack.channel_id("#hiring-backend-karachi")
+    started = time.monotonic()
+    pressed = await bot.press("URECRUITER", channel, digest, button(digest, "Hold"))
+    asked = await bot.command("/shortlist", "backend-karachi", "URECRUITER", channel)
+    answered_in = time.monotonic() - started
+    assert (pressed.status_code, asked.status_code) == (200, 200)
+    assert answered_in < 3.0
+    assert await decisions(db_url) == []  # not yet: the check waits out Retry-After
+    await eventually(lambda: bool(slack.called("chat.update")), within=15)
+    assert await decisions(db_url) == [("hold", "URECRUITER")]
