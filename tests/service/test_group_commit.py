@@ -59,9 +59,9 @@ async def test_erasure_mid_batch_leaves_the_next_event_a_clean_slate(
     await person.reach_questions()
     await other.reach_questions()
     reply = correct_reply(await other.current_question(catalog))
-    other_turn, _, erased, restarted = await asyncio.gather(
+    await person.send(CommandIssued(Command.DELETE_MY_DATA))  # "Are you sure?" reaches them
+    other_turn, erased, restarted = await asyncio.gather(
         service.handle(other.inbound(reply)),
-        service.handle(person.inbound(CommandIssued(Command.DELETE_MY_DATA))),
         service.handle(person.inbound(TextReceived("yes"))),
         service.handle(person.inbound(Started("backend-karachi"))),
     )

@@ -1,10 +1,13 @@
-"""Sending a channel's outbox: in order per chat, retried later if the platform fails.
+"""Sending a channel's outbox: in order per chat, a turn as one message, retried if it fails.
 
 A channel says how one message is sent and what its platform's errors mean (`send`); this class
-keeps the order, marks what went out, and runs the pump that picks up what could not be sent.
-One chat's sends take turns (first come, first served), so a turn's replies never overtake the
-previous turn's while those wait out a rate limit. The pump claims only messages whose lease has
-lapsed (see `Outbox`), so it never races a send in progress in this process or another.
+keeps the order, merges what a turn said into as few messages as the platform allows (a parcel),
+marks what went out, and runs the pump that picks up what could not be sent. One chat's sends
+take turns, first come first served, so a turn's reply never overtakes the previous turn's
+while that one waits out a rate limit; and once a chat's message had to be left for later, the
+chat's newer messages wait for the pump too, which sends them all in order. The pump claims
+only messages whose lease has lapsed (see `Outbox`), so it never races a send in progress in
+this process or another.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
+from screenbot.engine.messages import Notice, Outbound, mergeable, merged
 from screenbot.service import ScreeningService
 from screenbot.store.outbox import Delivery
 
@@ -28,11 +33,35 @@ class Outcome(Enum):
     LATER = "later"  # try again later, keeping the order
 
 
+@dataclass(frozen=True)
+class Parcel:
+    """Consecutive replies to one chat that leave as one platform message."""
+
+    deliveries: tuple[Delivery, ...]
+    message: Outbound
+
+    @property
+    def bulk(self) -> bool:
+        """Not a reply someone is waiting for: it goes after those that are."""
+        return isinstance(self.message, Notice)
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """The message whose button a turn answered: a channel may turn it into the turn's reply
+    (one call, where closing the question and asking the next would be two)."""
+
+    message_id: str
+    answer: str
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class Courier(ABC):
+    max_text = 3000  # characters one platform message carries, for merging a turn's replies
+
     def __init__(
         self,
         channel: str,
@@ -46,27 +75,56 @@ class Courier(ABC):
         self._clock = clock
         self._in_flight: set[int] = set()
         self._chats: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._behind: set[str] = set()  # chats with a message left for the pump
 
     @abstractmethod
-    async def send(self, delivery: Delivery, deadline: float) -> Outcome:
-        """Send one message, retrying what is worth retrying before `deadline` (monotonic)."""
+    async def send(self, parcel: Parcel, deadline: float, tapped: Tapped | None) -> Outcome:
+        """Send one parcel, retrying what is worth retrying before `deadline` (monotonic)."""
 
-    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
-        """Send one chat's claimed messages in order, after what that chat was sent before.
-        Sending stops at half the lease, so the claim still holds when the last one goes out;
-        a pump takes the rest once it lapses."""
+    def parcels(self, deliveries: Sequence[Delivery]) -> list[Parcel]:
+        """`deliveries` as few messages as the platform allows, in order."""
+        found: list[Parcel] = []
+        for delivery in deliveries:
+            if found:
+                together = (*found[-1].deliveries, delivery)
+                messages = tuple(d.message for d in together)
+                if mergeable(messages) and len(merged(messages).text) <= self.max_text:
+                    found[-1] = Parcel(together, merged(messages))
+                    continue
+            found.append(Parcel((delivery,), delivery.message))
+        return found
+
+    async def deliver(self, deliveries: Sequence[Delivery], tapped: Tapped | None = None) -> None:
+        """Send one chat's claimed messages in order, after what that chat was sent before."""
+        await self._deliver(deliveries, tapped, catching_up=False)
+
+    async def _deliver(
+        self, deliveries: Sequence[Delivery], tapped: Tapped | None, *, catching_up: bool
+    ) -> None:
+        """Sending stops at half the lease, so the claim still holds when the last message goes
+        out; a pump takes the rest once it lapses."""
         if not deliveries:
             return
         deadline = time.monotonic() + self.service.outbox.lease.total_seconds() / 2
+        chat = deliveries[0].address
         sent: list[Delivery] = []
         self._in_flight.update(d.id for d in deliveries)
         try:
-            async with self._turn_of(deliveries[0].address):
-                await self._send_until(deliveries, deadline, sent)
+            async with self._turn_of(chat), self._holding(deliveries):
+                if chat in self._behind and not catching_up:
+                    return  # an older message waits for the pump: these follow it, in order
+                if await self._send_until(self.parcels(deliveries), deadline, tapped, sent):
+                    self._behind.discard(chat)
+                else:
+                    self._behind.add(chat)
         finally:
-            self.service.note_sent(sent)
             self.metrics.messages_out.labels(self.channel).inc(len(sent))
             self._in_flight.difference_update(d.id for d in deliveries)
+
+    @asynccontextmanager
+    async def _holding(self, deliveries: Sequence[Delivery]) -> AsyncIterator[None]:
+        with self.service.holding(self.channel, deliveries):
+            yield
 
     @asynccontextmanager
     async def _turn_of(self, chat: str) -> AsyncIterator[None]:
@@ -84,16 +142,21 @@ class Courier(ABC):
                 self._chats[chat] = (lock, users - 1)
 
     async def _send_until(
-        self, deliveries: Sequence[Delivery], deadline: float, sent: list[Delivery]
-    ) -> None:
-        for delivery in deliveries:
+        self, parcels: list[Parcel], deadline: float, tapped: Tapped | None, sent: list[Delivery]
+    ) -> bool:
+        """Send parcels in order; False if one was left for later (the rest with it)."""
+        for number, parcel in enumerate(parcels):
             if time.monotonic() > deadline:
-                return
-            outcome = await self.send(delivery, deadline)
-            if outcome is Outcome.SENT:
-                sent.append(delivery)
-            elif outcome is not Outcome.DROPPED:
-                return
+                return False
+            outcome = await self.send(parcel, deadline, tapped if number == 0 else None)
+            if outcome is Outcome.SENT:  # noted at once: the person may be answering it already
+                self.service.note_sent(parcel.deliveries)
+                sent.extend(parcel.deliveries)
+            elif outcome is Outcome.LATER:
+                return False
+            elif outcome is Outcome.BLOCKED:
+                return True  # nothing more goes to this chat, and nothing waits for it
+        return True
 
     @property
     def pump_every(self) -> float:
@@ -110,17 +173,25 @@ class Courier(ABC):
         for delivery in pending:
             if delivery.id not in self._in_flight:
                 chats.setdefault(delivery.address, []).append(delivery)
-        await asyncio.gather(*(self.deliver(chat) for chat in chats.values()))
+        await asyncio.gather(
+            *(self._deliver(chat, None, catching_up=True) for chat in chats.values())
+        )
 
     def error(self, kind: str) -> None:
         self.metrics.platform_errors.labels(self.channel, kind).inc()
 
-    async def blocked(self, delivery: Delivery) -> Outcome:
+    async def blocked(self, parcel: Parcel) -> Outcome:
         self.error("blocked")
-        await self.service.outbox.blocked(delivery.candidate_id, self._clock())
+        await self.service.outbox.blocked(parcel.deliveries[0].candidate_id, self._clock())
         return Outcome.BLOCKED
 
-    async def dropped(self, delivery: Delivery, error: str) -> Outcome:
+    async def dropped(self, parcel: Parcel, error: str) -> Outcome:
         self.error("refused")
-        await self.service.outbox.give_up(delivery, error, self._clock())
+        for delivery in parcel.deliveries:
+            await self.service.outbox.give_up(delivery, error, self._clock())
         return Outcome.DROPPED
+
+    async def failed(self, parcel: Parcel, error: str) -> None:
+        """Count an attempt that may succeed later."""
+        for delivery in parcel.deliveries:
+            await self.service.outbox.failed(delivery, error)

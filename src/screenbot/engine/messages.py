@@ -37,7 +37,32 @@ class Completed:
     text: str
 
 
-Outbound = Say | Ask | Completed
+@dataclass(frozen=True)
+class Notice:
+    """A message outside any turn the candidate took (a recruiter's decision, a reminder):
+    channels send it after the replies of candidates who are waiting mid-screening."""
+
+    text: str
+
+
+Outbound = Say | Ask | Completed | Notice
+
+
+def merged(messages: tuple[Outbound, ...]) -> Outbound:
+    """Several messages of one turn as one: their texts in order, the last one's kind and
+    options. Only the last may carry options (see `mergeable`)."""
+    *before, last = messages
+    text = "\n\n".join([*(m.text for m in before), last.text])
+    if isinstance(last, Ask):
+        return Ask(last.prompt_key, text, last.options, last.multi)
+    return type(last)(text)
+
+
+def mergeable(messages: tuple[Outbound, ...]) -> bool:
+    """Whether `messages` can go as one: no options before the last, no notice among replies."""
+    return all(not (isinstance(m, Ask) and m.options) for m in messages[:-1]) and (
+        len(messages) == 1 or not any(isinstance(m, Notice) for m in messages)
+    )
 
 
 def to_payload(message: Outbound) -> dict[str, Any]:
@@ -49,8 +74,8 @@ def to_payload(message: Outbound) -> dict[str, Any]:
             "options": [[o.id, o.label] for o in message.options],
             "multi": message.multi,
         }
-    kind = "say" if isinstance(message, Say) else "completed"
-    return {"kind": kind, "text": message.text}
+    kinds = {Say: "say", Completed: "completed", Notice: "notice"}
+    return {"kind": kinds[type(message)], "text": message.text}
 
 
 def from_payload(payload: dict[str, Any]) -> Outbound:
@@ -62,6 +87,8 @@ def from_payload(payload: dict[str, Any]) -> Outbound:
         return Say(payload["text"])
     if kind == "completed":
         return Completed(payload["text"])
+    if kind == "notice":
+        return Notice(payload["text"])
     raise ValueError(f"unknown outbound message kind {kind!r}")
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, insert, select
 
 from screenbot.content.catalog import Catalog
-from screenbot.engine.messages import Say, to_payload
+from screenbot.engine.messages import Notice, to_payload
 from screenbot.recruiting.digest import DECISIONS
 from screenbot.store.database import Database
 from screenbot.store.outbox import DEFAULT_LEASE, Delivery
@@ -84,7 +84,7 @@ async def decide(
         notification = None
         flow = catalog.flows.get(row.flow_id)
         if flow is not None and row.blocked_at is None:
-            message = Say(getattr(flow.decisions, decision))
+            message = Notice(getattr(flow.decisions, decision))
             [delivery_id] = Repository(conn).add_outbox_rows(
                 [
                     {

@@ -15,13 +15,15 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
 from screenbot.content.catalog import Catalog
+from screenbot.engine.messages import Ask
 from screenbot.logs import current_screening
 from screenbot.metrics import Metrics
 from screenbot.service.envelope import Inbound, Turn
@@ -77,6 +79,8 @@ class ScreeningService:
         self._drainer: asyncio.Task[None] | None = None
         self._noted: list[int] = []
         self._marker: asyncio.Task[None] | None = None
+        self._unsent: dict[int, tuple[str, str]] = {}  # questions held here, not yet sent
+        self._deferring: set[str] = set()
 
     async def handle(self, inbound: Inbound) -> Turn:
         """Decide one event and store its outcome; `Turn.duplicate` if it was handled before."""
@@ -104,6 +108,7 @@ class ScreeningService:
 
     async def delivered(self, deliveries: Sequence[Delivery]) -> None:
         """Mark replies as sent, so a restart does not send them again; returns once stored."""
+        self.handing_over(deliveries)
         if deliveries:
             await self._submit(sent=[d.id for d in deliveries])
 
@@ -115,9 +120,36 @@ class ScreeningService:
         """
         if not deliveries:
             return
+        self.handing_over(deliveries)
         self._noted.extend(d.id for d in deliveries)
         if self._marker is None or self._marker.done():
             self._marker = asyncio.create_task(self._mark_soon())
+
+    def replies_go_later(self, channel: str) -> None:
+        """`channel` sends a turn's replies after the turn, queued behind its rate limits: its
+        questions count as unsent from the commit until a courier hands them to the platform,
+        so a text that chat sends meanwhile is not taken as an answer (see `run_turns`)."""
+        self._deferring.add(channel)
+
+    def _hold(self, channel: str, deliveries: Sequence[Delivery]) -> set[int]:
+        asked = {d.id: (channel, d.address) for d in deliveries if isinstance(d.message, Ask)}
+        self._unsent |= asked
+        return set(asked)
+
+    @contextmanager
+    def holding(self, channel: str, deliveries: Sequence[Delivery]) -> Iterator[None]:
+        """Around a courier's work on `deliveries`: what it has not handed over by the end is
+        no longer held (it waits in the outbox, for a pump)."""
+        held = self._hold(channel, deliveries)
+        try:
+            yield
+        finally:
+            self.handing_over([d for d in deliveries if d.id in held])
+
+    def handing_over(self, deliveries: Sequence[Delivery]) -> None:
+        """Say that `deliveries` go to the platform now: the person may read them any moment."""
+        for delivery in deliveries:
+            self._unsent.pop(delivery.id, None)
 
     async def flush(self) -> None:
         """Store the sends noted so far; for shutting down."""
@@ -181,13 +213,20 @@ class ScreeningService:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
         noted, self._noted = self._noted, []
         sent = [*(i for j in batch for i in j.sent), *noted]
+        waiting = frozenset(self._unsent.values())
         now = self._clock()
 
         def work(conn: Connection) -> tuple[list[Turn], list[tuple[str, str]]]:
             repo = Repository(conn)
             repo.mark_sent(sent, now)
             return run_turns(
-                repo, self.catalog, inbounds, self._seeds, now, now + self.outbox.lease
+                repo,
+                self.catalog,
+                inbounds,
+                self._seeds,
+                now,
+                now + self.outbox.lease,
+                waiting,
             )
 
         try:
@@ -199,7 +238,12 @@ class ScreeningService:
             self.metrics.screenings.labels(flow_id, outcome).inc()
         results = iter(turns)
         for job in batch:
-            _settle(job, next(results) if job.inbound is not None else None)
+            turn = next(results) if job.inbound is not None else None
+            if turn is not None and job.inbound is not None:
+                channel = job.inbound.identity.channel
+                if channel in self._deferring:
+                    self._hold(channel, turn.deliveries)
+            _settle(job, turn)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,6 +7,7 @@ state the previous one left.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,14 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from screenbot.content.catalog import Catalog
-from screenbot.engine.events import ChoicePicked, Started
+from screenbot.engine.events import ChoicePicked, Started, TextReceived
 from screenbot.engine.machine import FLOW_PICKER, StepResult, step
-from screenbot.engine.messages import to_payload
+from screenbot.engine.messages import Ask, to_payload
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.store.outbox import Delivery
 from screenbot.store.repository import Person, Repository, StoredScreening
 
+log = logging.getLogger(__name__)
 DUPLICATE = Turn(duplicate=True, screening_id=None, deliveries=())
 
 
@@ -54,6 +56,10 @@ def _outcomes(before: ScreeningState | None, result: StepResult) -> list[tuple[s
         return []
     ended = [(after.flow_id, after.stage.value)]
     return [*ended, (after.flow_id, "passed")] if after.passed else ended
+
+
+def _chat(inbound: Inbound) -> tuple[str, str]:
+    return inbound.identity.channel, inbound.identity.address
 
 
 def person(inbound: Inbound) -> Person:
@@ -97,10 +103,13 @@ def run_turns(
     seeds: Callable[[], int],
     now: datetime,
     replies_claimed_until: datetime,
+    waiting: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[list[Turn], list[tuple[str, str]]]:
     """Decide and stage every turn of the batch; the caller's transaction commits them.
 
     Replies are claimed until `replies_claimed_until`: the caller sends them straight away.
+    `waiting` are (channel, address) chats whose question this process holds, not sent yet;
+    a question this batch asks makes its chat waiting for the rest of the batch.
 
     Also returns the (flow, outcome) of every screening that started or ended, for metrics.
     """
@@ -112,6 +121,10 @@ def run_turns(
     screenings = repo.screenings_of(owners)
     starting = {candidate_ids[person(i)] for i in inbounds if flow_asked_for(i) is not None}
     seen = repo.seen_by([c for c in owners if c in starting or _may_draw(screenings.get(c, []))])
+    # A text typed while the chat's question had not gone out yet was not typed in answer to it
+    # (typically the last answer again, from someone who thinks the bot is stuck): it is
+    # recorded and otherwise changes nothing. A tap names its question, so it needs no check.
+    unseen = set(waiting)
     writes = _Writes()
     results: list[StepResult | None] = []
     screening_of_turn: list[int | None] = []
@@ -130,7 +143,15 @@ def run_turns(
         state = stored.state if stored else None
         seed = stored.seed if stored else seeds()
         rng = random.Random(seed)
-        result = step(state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set()))
+        if isinstance(inbound.event, TextReceived) and _chat(inbound) in unseen:
+            log.info("a text came before its question was sent; not taken as an answer")
+            result = StepResult(state, ())
+        else:
+            result = step(
+                state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set())
+            )
+        if any(isinstance(m, Ask) for m in result.outbound):
+            unseen.add(_chat(inbound))
         screening_id = stored.id if stored else None
         if result.erase:
             writes.flush(repo, [*results, result])

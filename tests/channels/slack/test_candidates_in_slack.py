@@ -102,7 +102,7 @@ async def test_a_candidate_who_types_an_email_address_in_slack_finishes_the_scre
         bot = SlackRequests(http, f"http://127.0.0.1:{port}/slack/events", slack)
         await bot.command("/screen", "mini", "U5", "CGENERAL")
         candidate = Candidate(bot, slack, "U5")
-        await eventually(lambda: len(candidate.dm) == 2)
+        await eventually(lambda: len(candidate.dm) == 1)
         for _ in range(30):
             if "That's everything" in candidate.dm[-1]["text"]:
                 break
@@ -136,7 +136,5 @@ async def test_slack_gets_its_answer_before_the_replies_while_its_api_answers_42
     assert response.status_code == 200
     assert answered_in < 3.0
     assert slack.posted("DU8") == []  # the replies wait out Retry-After after the answer
-    await eventually(lambda: len(slack.posted("DU8")) == 2, within=15)
-    assert [m["text"] for m in slack.posted("DU8")][
-        1
-    ] == "Which opening would you like to apply for?"
+    await eventually(lambda: len(slack.posted("DU8")) == 1, within=15)
+    assert slack.posted("DU8")[0]["text"].endswith("Which opening would you like to apply for?")

@@ -119,9 +119,16 @@ class Candidate:
         await self.fake.wait_for(lambda: len(self.fake.called("editMessageReplyMarkup")) > edits)
 
 
+def shows(message: Json, start: str) -> bool:
+    """Whether a paragraph of the bot's message starts with `start`: a turn is one message,
+    so the prompt may follow a ticked answer or a notice."""
+    return any(part.startswith(start) for part in message["text"].split("\n\n"))
+
+
 def question_in(message: Json, catalog: Catalog) -> Question:
-    """The bank question a bot message asks (its text is the second line)."""
-    text = message["text"].split("\n")[1]
+    """The bank question a bot message asks (the line after its "Question n of m" line)."""
+    lines = message["text"].split("\n")
+    text = next(lines[n + 1] for n, line in enumerate(lines) if line.startswith("Question "))
     return next(q for b in catalog.banks.values() for q in b.questions if q.text == text)
 
 

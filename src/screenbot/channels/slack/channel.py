@@ -70,6 +70,7 @@ class SlackChannel:
             process_before_response=self.app_token is None,
         )
         self.service = service
+        service.replies_go_later(CHANNEL)
         self.catalog = catalog
         self.digests = digests
         self.courier = SlackCourier(self.client, service)

@@ -7,10 +7,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from screenbot.channels.courier import Courier, Outcome
+from screenbot.channels.courier import Courier, Outcome, Parcel, Tapped
 from screenbot.channels.slack.blocks import render
 from screenbot.service import ScreeningService
-from screenbot.store.outbox import Delivery
 
 log = logging.getLogger(__name__)
 CHANNEL = "slack"
@@ -22,22 +21,25 @@ class SlackCourier(Courier):
         super().__init__(CHANNEL, service)
         self.client = client
 
-    async def send(self, delivery: Delivery, deadline: float) -> Outcome:  # one call, no waits
-        text, blocks = render(delivery.message)
+    async def send(self, parcel: Parcel, deadline: float, tapped: Tapped | None) -> Outcome:
+        """One call; slack-sdk waits out 429s itself. A tapped question is closed by the
+        channel (`chat.update`), which Slack does not count against posting."""
+        text, blocks = render(parcel.message)
+        address = parcel.deliveries[0].address
         try:
-            await self.client.chat_postMessage(channel=delivery.address, text=text, blocks=blocks)
+            self.service.handing_over(parcel.deliveries)
+            await self.client.chat_postMessage(channel=address, text=text, blocks=blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
             if error in GONE:
-                log.info(
-                    "candidate %s cannot be reached on Slack: %s", delivery.candidate_id, error
-                )
-                return await self.blocked(delivery)
+                who = parcel.deliveries[0].candidate_id
+                log.info("candidate %s cannot be reached on Slack: %s", who, error)
+                return await self.blocked(parcel)
             self.error(error or "api_error")
-            await self.service.outbox.failed(delivery, error or str(exc))
+            await self.failed(parcel, error or str(exc))
             return Outcome.LATER
         except OSError as exc:
             self.error("network")  # connection trouble after slack-sdk's own retries
-            await self.service.outbox.failed(delivery, str(exc))
+            await self.failed(parcel, str(exc))
             return Outcome.LATER
         return Outcome.SENT

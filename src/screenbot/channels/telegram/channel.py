@@ -1,11 +1,13 @@
-"""The Telegram channel: python-telegram-bot's Application for the bot and its rate limiter,
-and one method, `take`, that translates an update and hands it to the service.
+"""The Telegram channel: python-telegram-bot's Application for the bot, the Pacer that keeps
+it within Telegram's limits, and one method, `take`, that translates an update and hands it to
+the service.
 
 No ConversationHandler and no PTB persistence: screening state lives in our store, so several
 processes can serve one bot in webhook mode. Updates arrive through `feed` (the webhook) or
 `ConfirmingPoller`; either way one is confirmed to Telegram once it is stored, and its replies
 go out after that, in the background: the outbox holds them until they are sent, so the next
-updates need not wait for the last ones' messages.
+updates need not wait for the last ones' messages. A turn is one Bot API call: its replies
+leave as one message, and a tapped question is edited into the answer and what comes next.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from screenbot.channels.background import Background
+from screenbot.channels.courier import Tapped
 from screenbot.channels.telegram.courier import TelegramCourier
+from screenbot.channels.telegram.pacing import BULK, Pacer
 from screenbot.channels.telegram.polling import ConfirmingPoller
-from screenbot.channels.telegram.translate import NotPrivate, Press, Toggle, read
+from screenbot.channels.telegram.translate import CHANNEL, NotPrivate, Press, Toggle, read
+from screenbot.engine.messages import Say
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService, Turn
 from screenbot.settings import Settings
@@ -42,6 +47,7 @@ SENDING_GRACE = 10.0  # seconds replies in flight get to go out when the channel
 # carry far more than Telegram's 30 messages a second; a send waits up to POOL_WAIT for one.
 CONNECTIONS = 32
 POOL_WAIT = 10.0
+TAP_ANSWER = 200  # characters Telegram shows in the notice that answers a tap
 
 
 class TelegramChannel:
@@ -55,13 +61,11 @@ class TelegramChannel:
             .connection_pool_size(CONNECTIONS)
             .pool_timeout(POOL_WAIT)
         )
-        self.application: Application[Any, Any, Any, Any, Any, Any] = (
-            builder.rate_limiter(AIORateLimiter()).build()
-            if settings.telegram_rate_limit
-            else builder.build()
-        )
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.service = service
-        self.courier = TelegramCourier(self.application.bot, service)
+        service.replies_go_later(CHANNEL)
+        self.pacer = Pacer() if settings.telegram_rate_limit else None
+        self.courier = TelegramCourier(self.application.bot, service, pacer=self.pacer)
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_secret = settings.telegram_webhook_secret
         self._pump: asyncio.Task[None] | None = None
@@ -130,49 +134,48 @@ class TelegramChannel:
         query = update.callback_query
         if isinstance(translated, Toggle):
             assert query is not None
-            self.background.later(
-                self._tick(query.answer(), query.edit_message_reply_markup(translated.markup))
-            )
+            self.background.later(self._tick(query, translated))
         elif isinstance(translated, NotPrivate):
-            self.background.later(
-                _cosmetic(
-                    self.application.bot.send_message(translated.chat_id, PRIVATE_ONLY),
-                    "explain that screenings are private",
-                )
-            )
+            self.background.later(self._not_private(translated.chat_id))
         elif isinstance(translated, Press):
             assert query is not None
-            self.background.later(_cosmetic(query.answer(), "answer a tap"))
             turn = await self.service.handle(translated.inbound)
-            closing = turn.advanced and query.message is not None and translated.labels
-            self.background.later(
-                self._reply(turn, update, ", ".join(translated.labels) if closing else None)
-            )
+            self.background.later(self._answer_press(query, turn, translated.labels))
         elif isinstance(translated, Inbound):
             turn = await self.service.handle(translated)
-            self.background.later(self._reply(turn))
+            self.background.later(self.courier.deliver(turn.deliveries))
 
-    async def _tick(self, answer: Awaitable[object], edit: Awaitable[object]) -> None:
-        await _cosmetic(answer, "answer a tap")
-        await _cosmetic(edit, "tick an option")
+    async def _tick(self, query: CallbackQuery, toggle: Toggle) -> None:
+        await _cosmetic(query.answer(), "answer a tap")
+        if self.pacer is not None and query.message is not None:
+            await self.pacer.wait(query.message.chat.id)
+        await _cosmetic(query.edit_message_reply_markup(toggle.markup), "tick an option")
 
-    async def _reply(
-        self, turn: Turn, update: Update | None = None, answer: str | None = None
-    ) -> None:
-        """Close the question a tap answered (when `answer` says how), then send the replies."""
-        if update is not None and answer is not None:
-            await self._close_question(update, answer)
-        await self.courier.deliver(turn.deliveries)
-
-    async def _close_question(self, update: Update, answer: str) -> None:
-        """Show the answer under the question and take its keyboard away."""
-        query = update.callback_query
-        assert query is not None
-        text = getattr(query.message, "text", None) or ""
+    async def _not_private(self, chat_id: int) -> None:
+        if self.pacer is not None:
+            await self.pacer.wait(chat_id, BULK)
         await _cosmetic(
-            query.edit_message_text(f"{text}\n\nYour answer: {answer}", reply_markup=None),
-            "close an answered question",
+            self.application.bot.send_message(chat_id, PRIVATE_ONLY),
+            "explain that screenings are private",
         )
+
+    async def _answer_press(
+        self, query: CallbackQuery, turn: Turn, labels: tuple[str, ...]
+    ) -> None:
+        """Answer the tap, then reply in one call: a tap that answered the question turns that
+        message into the answer, ticked, and what comes next; a tap that changed nothing (an
+        old question's button) is told so on the tap itself, costing no message."""
+        [only] = turn.deliveries if len(turn.deliveries) == 1 else [None]
+        said = only.message if only is not None and not turn.advanced else None
+        if only is not None and isinstance(said, Say) and len(said.text) <= TAP_ANSWER:
+            await _cosmetic(query.answer(said.text), "answer a tap")
+            self.service.note_sent([only])
+            return
+        await _cosmetic(query.answer(), "answer a tap")
+        tapped = None
+        if turn.advanced and labels and query.message is not None:
+            tapped = Tapped(str(query.message.message_id), ", ".join(labels))
+        await self.courier.deliver(turn.deliveries, tapped)
 
 
 async def _cosmetic(call: Awaitable[object], what: str) -> None:

@@ -1,66 +1,93 @@
-"""Sending to Telegram: network errors and 5xx retried with backoff, 429 waits `retry_after`,
-a candidate who blocked the bot (403) is marked and not retried."""
+"""Sending to Telegram: a turn is one message, a tapped question turns into the next one,
+network errors and 5xx are retried with backoff, 429 waits `retry_after` (keeping the chat's
+order), and a candidate who blocked the bot (403) is marked and not retried."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-import warnings
-from datetime import timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
 
-from screenbot.channels.courier import Courier, Outcome
-from screenbot.channels.telegram.translate import CHANNEL, render
+from screenbot.channels.courier import Courier, Outcome, Parcel, Tapped
+from screenbot.channels.telegram.pacing import BULK, REPLY, Pacer, retry_seconds
+from screenbot.channels.telegram.translate import CHANNEL, MAX_TEXT, render
 from screenbot.service import ScreeningService
-from screenbot.store.outbox import Delivery
 
 log = logging.getLogger(__name__)
-
-
-def _wait_of(exc: RetryAfter) -> float:
-    """Seconds to wait; PTB 22 is moving `retry_after` from int to timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+ANSWERED = "✓ "
 
 
 class TelegramCourier(Courier):
+    max_text = MAX_TEXT
+
     def __init__(
-        self, bot: Bot, service: ScreeningService, *, attempts: int = 4, backoff: float = 0.5
+        self,
+        bot: Bot,
+        service: ScreeningService,
+        *,
+        pacer: Pacer | None = None,
+        attempts: int = 4,
+        backoff: float = 0.5,
     ) -> None:
         super().__init__(CHANNEL, service)
         self.bot = bot
+        self.pacer = pacer
         self.attempts = attempts
         self.backoff = backoff
 
-    async def send(self, delivery: Delivery, deadline: float) -> Outcome:
-        parts = render(delivery.message)
+    async def send(self, parcel: Parcel, deadline: float, tapped: Tapped | None) -> Outcome:
+        parts = render(parcel.message)
+        chat = int(parcel.deliveries[0].address)
+        edit = None
+        if tapped is not None and len(parts) == 1:
+            text, markup = parts[0]
+            edit = (tapped.message_id, f"{ANSWERED}{tapped.answer}\n\n{text}", markup)
+            edit = edit if len(edit[1]) <= MAX_TEXT else None
         done = 0
         for attempt in range(self.attempts):
             try:
+                if edit is not None:
+                    message_id, text, markup = edit
+                    await self._pace(chat, parcel)
+                    self.service.handing_over(parcel.deliveries)
+                    await self.bot.edit_message_text(
+                        text, chat_id=chat, message_id=int(message_id), reply_markup=markup
+                    )
+                    return Outcome.SENT
                 for text, markup in parts[done:]:
-                    await self.bot.send_message(int(delivery.address), text, reply_markup=markup)
+                    await self._pace(chat, parcel)
+                    self.service.handing_over(parcel.deliveries)
+                    await self.bot.send_message(chat, text, reply_markup=markup)
                     done += 1
                 return Outcome.SENT
             except RetryAfter as exc:
                 self.error("rate_limited")
-                wait = _wait_of(exc)
+                wait = retry_seconds(exc)
+                if self.pacer is not None:
+                    self.pacer.pause(wait)
             except Forbidden:
-                log.info("candidate %s blocked the bot; not sending again", delivery.candidate_id)
-                return await self.blocked(delivery)
+                who = parcel.deliveries[0].candidate_id
+                log.info("candidate %s blocked the bot; not sending again", who)
+                return await self.blocked(parcel)
             except BadRequest as exc:
-                log.warning("Telegram refused outbox message %s: %s", delivery.id, exc)
-                return await self.dropped(delivery, str(exc))
+                if edit is not None:  # the tapped message cannot be edited (any more): send anew
+                    log.info("could not turn an answered question into the next: %s", exc)
+                    edit = None
+                    continue
+                log.warning("Telegram refused outbox message %s: %s", parcel.deliveries[0].id, exc)
+                return await self.dropped(parcel, str(exc))
             except NetworkError as exc:
                 self.error("network_or_5xx")
-                await self.service.outbox.failed(delivery, str(exc))
+                await self.failed(parcel, str(exc))
                 wait = self.backoff * 2**attempt
             if time.monotonic() + wait > deadline:
                 break  # past the claim's safe half: the pump sends it after the lease lapses
             await asyncio.sleep(wait)
         return Outcome.LATER
+
+    async def _pace(self, chat: int, parcel: Parcel) -> None:
+        if self.pacer is not None:
+            await self.pacer.wait(chat, BULK if parcel.bulk else REPLY)
