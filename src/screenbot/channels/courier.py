@@ -110,7 +110,8 @@ class Courier(ABC):
         sent: list[Delivery] = []
         self._in_flight.update(d.id for d in deliveries)
         try:
-            async with self._turn_of(chat), self._holding(deliveries):
+            self.service.hold(self.channel, deliveries)
+            async with self._turn_of(chat):
                 if chat in self._behind and not catching_up:
                     return  # an older message waits for the pump: these follow it, in order
                 if await self._send_until(self.parcels(deliveries), deadline, tapped, sent):
@@ -120,11 +121,6 @@ class Courier(ABC):
         finally:
             self.metrics.messages_out.labels(self.channel).inc(len(sent))
             self._in_flight.difference_update(d.id for d in deliveries)
-
-    @asynccontextmanager
-    async def _holding(self, deliveries: Sequence[Delivery]) -> AsyncIterator[None]:
-        with self.service.holding(self.channel, deliveries):
-            yield
 
     @asynccontextmanager
     async def _turn_of(self, chat: str) -> AsyncIterator[None]:
@@ -154,7 +150,8 @@ class Courier(ABC):
                 sent.extend(parcel.deliveries)
             elif outcome is Outcome.LATER:
                 return False
-            elif outcome is Outcome.BLOCKED:
+            self.service.let_go(parcel.deliveries)  # refused for good: nobody will see it
+            if outcome is Outcome.BLOCKED:
                 return True  # nothing more goes to this chat, and nothing waits for it
         return True
 

@@ -15,8 +15,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -79,7 +78,8 @@ class ScreeningService:
         self._drainer: asyncio.Task[None] | None = None
         self._noted: list[int] = []
         self._marker: asyncio.Task[None] | None = None
-        self._unsent: dict[int, tuple[str, str]] = {}  # questions held here, not yet sent
+        # questions held in this process, not yet sent: id -> ((channel, address), until)
+        self._unsent: dict[int, tuple[tuple[str, str], float]] = {}
         self._deferring: set[str] = set()
 
     async def handle(self, inbound: Inbound) -> Turn:
@@ -108,7 +108,7 @@ class ScreeningService:
 
     async def delivered(self, deliveries: Sequence[Delivery]) -> None:
         """Mark replies as sent, so a restart does not send them again; returns once stored."""
-        self.handing_over(deliveries)
+        self.let_go(deliveries)
         if deliveries:
             await self._submit(sent=[d.id for d in deliveries])
 
@@ -120,7 +120,7 @@ class ScreeningService:
         """
         if not deliveries:
             return
-        self.handing_over(deliveries)
+        self.let_go(deliveries)
         self._noted.extend(d.id for d in deliveries)
         if self._marker is None or self._marker.done():
             self._marker = asyncio.create_task(self._mark_soon())
@@ -131,25 +131,26 @@ class ScreeningService:
         so a text that chat sends meanwhile is not taken as an answer (see `run_turns`)."""
         self._deferring.add(channel)
 
-    def _hold(self, channel: str, deliveries: Sequence[Delivery]) -> set[int]:
-        asked = {d.id: (channel, d.address) for d in deliveries if isinstance(d.message, Ask)}
-        self._unsent |= asked
-        return set(asked)
+    def hold(self, channel: str, deliveries: Sequence[Delivery]) -> None:
+        """The questions among `deliveries` wait in this process to be sent: until a courier
+        lets go of them, or until a pump anywhere could have taken them (their lease and a
+        half), their chat has not seen them."""
+        until = time.monotonic() + self.outbox.lease.total_seconds() * 1.5
+        for delivery in deliveries:
+            if isinstance(delivery.message, Ask):
+                self._unsent[delivery.id] = ((channel, delivery.address), until)
 
-    @contextmanager
-    def holding(self, channel: str, deliveries: Sequence[Delivery]) -> Iterator[None]:
-        """Around a courier's work on `deliveries`: what it has not handed over by the end is
-        no longer held (it waits in the outbox, for a pump)."""
-        held = self._hold(channel, deliveries)
-        try:
-            yield
-        finally:
-            self.handing_over([d for d in deliveries if d.id in held])
-
-    def handing_over(self, deliveries: Sequence[Delivery]) -> None:
-        """Say that `deliveries` go to the platform now: the person may read them any moment."""
+    def let_go(self, deliveries: Sequence[Delivery]) -> None:
+        """`deliveries` no longer wait here: they go to the platform now (the person may read
+        them any moment), or the platform refused them for good."""
         for delivery in deliveries:
             self._unsent.pop(delivery.id, None)
+
+    def _waiting_chats(self) -> frozenset[tuple[str, str]]:
+        now = time.monotonic()
+        for delivery_id in [i for i, (_, until) in self._unsent.items() if until < now]:
+            del self._unsent[delivery_id]
+        return frozenset(chat for chat, _ in self._unsent.values())
 
     async def flush(self) -> None:
         """Store the sends noted so far; for shutting down."""
@@ -213,7 +214,7 @@ class ScreeningService:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
         noted, self._noted = self._noted, []
         sent = [*(i for j in batch for i in j.sent), *noted]
-        waiting = frozenset(self._unsent.values())
+        waiting = self._waiting_chats()
         now = self._clock()
 
         def work(conn: Connection) -> tuple[list[Turn], list[tuple[str, str]]]:
@@ -242,7 +243,7 @@ class ScreeningService:
             if turn is not None and job.inbound is not None:
                 channel = job.inbound.identity.channel
                 if channel in self._deferring:
-                    self._hold(channel, turn.deliveries)
+                    self.hold(channel, turn.deliveries)
             _settle(job, turn)
 
 

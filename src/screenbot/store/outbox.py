@@ -44,7 +44,8 @@ def _delivery(row: Row[Any]) -> Delivery:
 def _superseded_questions(
     conn: Connection, channel: str, claimed: list[Delivery], now: datetime
 ) -> set[int]:
-    """Retire claimed questions that a newer question sent to the same chat has overtaken.
+    """Retire claimed questions that a newer question to the same chat has overtaken: one
+    already sent, or one claimed with it.
 
     Such a question was sent before a crash kept it from being marked, or the conversation went
     on without it; sending it now would ask the candidate something already behind them.
@@ -64,6 +65,10 @@ def _superseded_questions(
     for address, row_id, payload in sent_later:
         if payload.get("kind") == "ask":
             latest_question[address] = max(row_id, latest_question.get(address, 0))
+    for question in questions:
+        latest_question[question.address] = max(
+            question.id, latest_question.get(question.address, 0)
+        )
     stale = {d.id for d in questions if latest_question.get(d.address, 0) > d.id}
     if stale:
         conn.execute(

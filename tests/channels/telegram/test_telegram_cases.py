@@ -305,3 +305,28 @@ async def test_webhook_mode_checks_the_secret(
         assert (
             await http.post(url, content=b"{", headers={header: "s3cret-token-for-tests"})
         ).status_code == 400
+
+
+async def test_a_text_typed_while_the_next_question_is_stuck_is_not_taken_as_its_answer(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    """It broke: when the next question was held up (rate limits, Telegram failing), a candidate
+    who saw nothing retyped their answer, and it was recorded as the answer to that question."""
+    settings = mini_settings(
+        fake, db_url, TELEGRAM_RATE_LIMIT=False, SCREENBOT_OUTBOX_LEASE_SECONDS=3
+    )
+    async with running(settings):
+        sara = Candidate(fake, db)
+        await sara.say("/start mini")
+        await sara.tap("I agree")
+        fake.failures["sendMessage"] = [500] * 4  # the email question cannot go out for now
+        name = fake.say(sara.user_id, "Sara Iqbal")
+        await fake.wait_for(lambda: not fake.failures["sendMessage"])
+        await sara.settled(fake.say(sara.user_id, "Sara Iqbal"))  # retyped: nothing came back
+        asked = [m["text"] for m in fake.sent(sara.user_id)]
+        assert sum("What email address" in text for text in asked) == 1  # sent once, late
+        await sara.settled(name)
+        await sara.say("sara@example.com")
+        assert shows(sara.last, "How many years")
+    screening = await db.read(lambda conn: conn.execute(select(Screening.state)).scalar_one())
+    assert dict(screening["profile"]) == {"full_name": "Sara Iqbal", "email": "sara@example.com"}

@@ -52,14 +52,14 @@ class TelegramCourier(Courier):
                 if edit is not None:
                     message_id, text, markup = edit
                     await self._pace(chat, parcel)
-                    self.service.handing_over(parcel.deliveries)
+                    self.service.let_go(parcel.deliveries)
                     await self.bot.edit_message_text(
                         text, chat_id=chat, message_id=int(message_id), reply_markup=markup
                     )
                     return Outcome.SENT
                 for text, markup in parts[done:]:
                     await self._pace(chat, parcel)
-                    self.service.handing_over(parcel.deliveries)
+                    self.service.let_go(parcel.deliveries)
                     await self.bot.send_message(chat, text, reply_markup=markup)
                     done += 1
                 return Outcome.SENT
