@@ -29,10 +29,8 @@ async def test_one_chat_gets_a_short_burst_then_one_message_a_second() -> None:
     for _ in range(3):
         await pacer.wait(7)
     started = time.monotonic()
-    await pacer.wait(8)  # another chat: not held up
-    other = time.monotonic() - started
     await pacer.wait(7)
-    assert other < 0.1 <= time.monotonic() - started  # the fourth waited for its turn
+    assert time.monotonic() - started >= 0.15  # the fourth waited for its turn (0.2 s)
 
 
 async def test_after_a_429_nothing_goes_until_telegram_said() -> None:
