@@ -4,9 +4,9 @@ python-telegram-bot's echo bot, and two screenbot processes sharing PostgreSQL b
 What it drives: each bot as its own process (`screenbot run`; `benchmarks/echo_bot.py`) talking
 HTTP to a fake Bot API served by this script, which also plays the candidates. A candidate types
 a message (the fake queues the update), the bot fetches it, handles it and calls sendMessage; the
-time from the one to the first message of the bot's answer, as the candidate sees it, is one
-reply latency (screenbot answers /start with two messages, a welcome and the consent question;
-its latency ends at the welcome, the turn at the question). Every screenbot candidate
+time from the one to the bot's answer, as the candidate sees it, is one reply latency (a turn
+is one message: sent, or for a tapped button the tapped question edited). Every screenbot
+candidate
 screens the `backend-karachi` flow to the end by typed text: /start, consent, six profile
 answers, two knockouts and ten questions (about 60% right), 20 turns; the echo bot's people send
 as many messages. Everyone in a run arrives within its first second; after each answer from

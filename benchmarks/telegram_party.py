@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 from tests.fakes.server import serving
-from tests.fakes.telegram_api import FakeTelegram, Json
+from tests.fakes.telegram_api import FakeTelegram, FloodLimits, Json
 
 from benchmarks.service_bench import (
     FLOW_ID,
@@ -65,8 +65,8 @@ def free_port() -> int:
 class Switchboard:
     """The fake Bot API, with what the bot sends routed to the chat it is for, time-stamped."""
 
-    def __init__(self) -> None:
-        self.fake = FakeTelegram(on_sent=self._route)
+    def __init__(self, limits: FloodLimits | None = None) -> None:
+        self.fake = FakeTelegram(on_sent=self._route, limits=limits)
         self.webhook_secret = secrets.token_urlsafe(24)  # one bot, one secret, every process
         self._chats: dict[int, asyncio.Queue[tuple[float, Json]]] = {}
 
@@ -83,8 +83,9 @@ class Switchboard:
 
 
 @asynccontextmanager
-async def switchboard() -> AsyncIterator[Switchboard]:
-    board = Switchboard()
+async def switchboard(limits: FloodLimits | None = None) -> AsyncIterator[Switchboard]:
+    """The fake Bot API, enforcing Telegram's flood limits when `limits` are given."""
+    board = Switchboard(limits)
     async with serving(board.fake.app()) as port:
         board.fake.port = port
         try:
@@ -163,8 +164,10 @@ def screenbot_process(
     *,
     webhook: bool = False,
     lease_seconds: float = 30.0,
+    rate_limit: bool = False,
 ) -> BotProcess:
-    """`screenbot run` on the fake; in webhook mode it registers its own URL with the fake."""
+    """`screenbot run` on the fake; in webhook mode it registers its own URL with the fake.
+    Without `rate_limit` it sends as fast as it can (the fake enforces no limits then)."""
     port = free_port()
     env = {
         "SCREENBOT_DATABASE_URL": database_url,
@@ -174,7 +177,7 @@ def screenbot_process(
         "SCREENBOT_OUTBOX_LEASE_SECONDS": str(lease_seconds),
         "TELEGRAM_BOT_TOKEN": board.fake.token,
         "TELEGRAM_API_URL": board.api_url(),
-        "TELEGRAM_RATE_LIMIT": "false",
+        "TELEGRAM_RATE_LIMIT": "true" if rate_limit else "false",
     }
     if webhook:
         env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"

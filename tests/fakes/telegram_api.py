@@ -1,9 +1,11 @@
 """A fake Telegram Bot API: what python-telegram-bot calls, answered like Telegram would.
 
 Tests inject updates (messages, button presses, stickers) and read what the bot sent. A failure
-plan makes chosen methods answer 429, 5xx or 403 before succeeding. Updates go out by long
-polling (kept until a later offset confirms them) or, once a bot has called setWebhook, pushed
-to every registered webhook in turn, like a load balancer, and retried until one answers 2xx.
+plan makes chosen methods answer 429, 5xx or 403 before succeeding. With `limits`, the fake
+enforces Telegram's flood limits as Telegram does, answering 429 with `retry_after` to a bot
+that sends faster. Updates go out by long polling (kept until a later offset confirms them) or,
+once a bot has called setWebhook, pushed to every registered webhook in turn, like a load
+balancer, and retried until one answers 2xx.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -35,6 +38,48 @@ class Call:
     params: Json
 
 
+MESSAGE_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}
+
+
+@dataclass
+class FloodLimits:
+    """Telegram's published limits: about 30 messages a second per bot, about one a second per
+    chat with short bursts tolerated, 20 a minute per group. Each is a token bucket."""
+
+    per_second: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 5.0
+    group_per_minute: float = 20.0
+    refused: int = 0
+    _buckets: dict[int | str, tuple[float, float]] = field(default_factory=dict)
+
+    def wait(self, chat: int) -> float:
+        """0 if a message to `chat` is allowed now (and counted), else the seconds to wait."""
+        group = chat < 0
+        rate = self.group_per_minute / 60 if group else self.chat_per_second
+        burst = self.group_per_minute if group else self.chat_burst
+        waits = [
+            self._take(chat, rate, burst, dry=True),
+            self._take("bot", self.per_second, 30, dry=True),
+        ]
+        if max(waits) > 0:
+            self.refused += 1
+            return max(waits)
+        self._take(chat, rate, burst, dry=False)
+        self._take("bot", self.per_second, 30, dry=False)
+        return 0.0
+
+    def _take(self, key: int | str, rate: float, burst: float, *, dry: bool) -> float:
+        tokens, at = self._buckets.get(key, (burst, time.monotonic()))
+        now = time.monotonic()
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1:
+            return (1 - tokens) / rate
+        if not dry:
+            self._buckets[key] = (tokens - 1, now)
+        return 0.0
+
+
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
@@ -55,6 +100,7 @@ class FakeTelegram:
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _pushes: set[asyncio.Task[None]] = field(default_factory=set)
     _client: aiohttp.ClientSession | None = None
+    limits: FloodLimits | None = None
 
     # --- what tests do -------------------------------------------------------------------
 
@@ -174,6 +220,10 @@ class FakeTelegram:
         planned = self.failures.get(method)
         if planned:
             return _failure(planned.pop(0))
+        if self.limits is not None and method in MESSAGE_METHODS and "chat_id" in params:
+            wait = self.limits.wait(int(params["chat_id"]))
+            if wait:
+                return _failure(429, retry_after=math.ceil(wait))
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
@@ -230,7 +280,7 @@ class FakeTelegram:
             message["reply_markup"] = params["reply_markup"]
         self.messages[message["message_id"]] = message
         if self.on_sent is not None:
-            self.on_sent(message)
+            self.on_sent(dict(message))
         return message
 
     async def _api_editMessageText(self, params: Json) -> Json:
@@ -239,6 +289,8 @@ class FakeTelegram:
         message.pop("reply_markup", None)
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if self.on_sent is not None:  # the person sees the message change
+            self.on_sent(dict(message))
         return message
 
     async def _api_editMessageReplyMarkup(self, params: Json) -> Json:
@@ -249,13 +301,13 @@ class FakeTelegram:
         return message
 
 
-def _failure(status: int) -> JSONResponse:
+def _failure(status: int, retry_after: int = 1) -> JSONResponse:
     if status == 429:
         body = {
             "ok": False,
             "error_code": 429,
-            "description": "Too Many Requests: retry after 1",
-            "parameters": {"retry_after": 1},
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
         }
     elif status == 403:
         body = {
