@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -104,6 +105,26 @@ async def test_a_text_sent_while_the_next_question_waits_to_go_out_is_not_an_ans
     assert (await person.state()).step == 1
     service.note_sent(turn.deliveries)  # handed to the platform: the candidate can see it
     assert (await person.answer_one(catalog)).advanced
+    assert (await person.state()).step == 2
+
+
+async def test_a_text_the_platform_numbers_before_the_question_is_not_its_answer(
+    service: ScreeningService, catalog: Catalog, clock: Clock
+) -> None:
+    """It broke: a retyped answer that left the phone just before the next question arrived
+    reached the bot just after the question was sent, and was taken as its answer."""
+    person = Person(service, clock)
+    await person.reach_questions()
+    answer = correct_reply(await person.current_question(catalog))
+    await person.send(answer)
+    service.asked("console", person.identity.address, 41)  # the next question is message 41
+    before = replace(person.inbound(answer), sequence=40)
+    retyped = await service.handle(before)
+    assert (retyped.advanced, retyped.deliveries) == (False, ())
+    assert (await person.state()).step == 1
+    after = correct_reply(await person.current_question(catalog))
+    answered = await service.handle(replace(person.inbound(after), sequence=42))
+    assert answered.advanced
     assert (await person.state()).step == 2
 
 

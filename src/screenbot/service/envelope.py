@@ -27,6 +27,11 @@ class Inbound:
     identity: Identity
     event: InboundEvent
     at: datetime
+    sequence: int | None = None  # the platform's number for it in its chat, where it has one
+
+    @property
+    def chat(self) -> tuple[str, str]:
+        return self.identity.channel, self.identity.address
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from screenbot.store.repository import Repository
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
 MARK_WITHIN = 0.25  # seconds a noted send may wait for another commit to ride on
+MAX_CHATS_REMEMBERED = 100_000
 
 
 def _utcnow() -> datetime:
@@ -81,6 +82,7 @@ class ScreeningService:
         # questions held in this process, not yet sent: id -> ((channel, address), until)
         self._unsent: dict[int, tuple[tuple[str, str], float]] = {}
         self._deferring: set[str] = set()
+        self._asked_as: dict[tuple[str, str], int] = {}  # chat -> its latest question's number
 
     async def handle(self, inbound: Inbound) -> Turn:
         """Decide one event and store its outcome; `Turn.duplicate` if it was handled before."""
@@ -141,10 +143,20 @@ class ScreeningService:
                 self._unsent[delivery.id] = ((channel, delivery.address), until)
 
     def let_go(self, deliveries: Sequence[Delivery]) -> None:
-        """`deliveries` no longer wait here: they go to the platform now (the person may read
-        them any moment), or the platform refused them for good."""
+        """`deliveries` no longer wait here: the platform has them (the person may be reading
+        them), or it refused them for good."""
         for delivery in deliveries:
             self._unsent.pop(delivery.id, None)
+
+    def asked(self, channel: str, address: str, sequence: int) -> None:
+        """A question went out as the chat's message number `sequence`: a message from that
+        chat numbered lower was typed before it arrived, so it does not answer it."""
+        chat = (channel, address)
+        self._asked_as.pop(chat, None)
+        self._asked_as[chat] = sequence
+        if len(self._asked_as) > MAX_CHATS_REMEMBERED:
+            for stale in list(self._asked_as)[: MAX_CHATS_REMEMBERED // 2]:
+                del self._asked_as[stale]
 
     def _waiting_chats(self) -> frozenset[tuple[str, str]]:
         now = time.monotonic()
@@ -214,7 +226,7 @@ class ScreeningService:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
         noted, self._noted = self._noted, []
         sent = [*(i for j in batch for i in j.sent), *noted]
-        waiting = self._waiting_chats()
+        waiting, asked_as = self._waiting_chats(), dict(self._asked_as)
         now = self._clock()
 
         def work(conn: Connection) -> tuple[list[Turn], list[tuple[str, str]]]:
@@ -228,6 +240,7 @@ class ScreeningService:
                 now,
                 now + self.outbox.lease,
                 waiting,
+                asked_as,
             )
 
         try:

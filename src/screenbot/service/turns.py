@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,8 +58,17 @@ def _outcomes(before: ScreeningState | None, result: StepResult) -> list[tuple[s
     return [*ended, (after.flow_id, "passed")] if after.passed else ended
 
 
-def _chat(inbound: Inbound) -> tuple[str, str]:
-    return inbound.identity.channel, inbound.identity.address
+def _typed_before(
+    inbound: Inbound,
+    unseen: set[tuple[str, str]],
+    asked_as: Mapping[tuple[str, str], int] | None,
+) -> bool:
+    """Whether a text was typed before the chat's current question reached it: the question
+    has not gone out, or the platform numbers the text before the question's message."""
+    if inbound.chat in unseen:
+        return True
+    latest = (asked_as or {}).get(inbound.chat)
+    return inbound.sequence is not None and latest is not None and inbound.sequence < latest
 
 
 def person(inbound: Inbound) -> Person:
@@ -104,12 +113,14 @@ def run_turns(
     now: datetime,
     replies_claimed_until: datetime,
     waiting: frozenset[tuple[str, str]] = frozenset(),
+    asked_as: Mapping[tuple[str, str], int] | None = None,
 ) -> tuple[list[Turn], list[tuple[str, str]]]:
     """Decide and stage every turn of the batch; the caller's transaction commits them.
 
     Replies are claimed until `replies_claimed_until`: the caller sends them straight away.
     `waiting` are (channel, address) chats whose question this process holds, not sent yet;
-    a question this batch asks makes its chat waiting for the rest of the batch.
+    a question this batch asks makes its chat waiting for the rest of the batch. `asked_as`
+    gives a chat's latest question's platform number (see `Inbound.sequence`).
 
     Also returns the (flow, outcome) of every screening that started or ended, for metrics.
     """
@@ -143,7 +154,7 @@ def run_turns(
         state = stored.state if stored else None
         seed = stored.seed if stored else seeds()
         rng = random.Random(seed)
-        if isinstance(inbound.event, TextReceived) and _chat(inbound) in unseen:
+        if isinstance(inbound.event, TextReceived) and _typed_before(inbound, unseen, asked_as):
             log.info("a text came before its question was sent; not taken as an answer")
             result = StepResult(state, ())
         else:
@@ -151,7 +162,7 @@ def run_turns(
                 state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set())
             )
         if any(isinstance(m, Ask) for m in result.outbound):
-            unseen.add(_chat(inbound))
+            unseen.add(inbound.chat)
         screening_id = stored.id if stored else None
         if result.erase:
             writes.flush(repo, [*results, result])

@@ -27,7 +27,6 @@ class SlackCourier(Courier):
         text, blocks = render(parcel.message)
         address = parcel.deliveries[0].address
         try:
-            self.service.let_go(parcel.deliveries)
             await self.client.chat_postMessage(channel=address, text=text, blocks=blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))

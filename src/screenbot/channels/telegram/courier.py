@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from screenbot.channels.courier import Courier, Outcome, Parcel, Tapped
 from screenbot.channels.telegram.pacing import BULK, REPLY, Pacer, retry_seconds
 from screenbot.channels.telegram.translate import CHANNEL, MAX_TEXT, render
+from screenbot.engine.messages import Ask
 from screenbot.service import ScreeningService
 
 log = logging.getLogger(__name__)
@@ -52,16 +53,16 @@ class TelegramCourier(Courier):
                 if edit is not None:
                     message_id, text, markup = edit
                     await self._pace(chat, parcel)
-                    self.service.let_go(parcel.deliveries)
                     await self.bot.edit_message_text(
                         text, chat_id=chat, message_id=int(message_id), reply_markup=markup
                     )
                     return Outcome.SENT
                 for text, markup in parts[done:]:
                     await self._pace(chat, parcel)
-                    self.service.let_go(parcel.deliveries)
-                    await self.bot.send_message(chat, text, reply_markup=markup)
+                    sent = await self.bot.send_message(chat, text, reply_markup=markup)
                     done += 1
+                    if done == len(parts) and isinstance(parcel.message, Ask):
+                        self.service.asked(CHANNEL, str(chat), sent.message_id)
                 return Outcome.SENT
             except RetryAfter as exc:
                 self.error("rate_limited")

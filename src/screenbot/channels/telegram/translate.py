@@ -205,6 +205,7 @@ def read(update: Update) -> Translated:
     key = f"{CHANNEL}:{update.update_id}"
     if update.edited_message is not None:
         return Inbound(key, identity, Unsupported("edited message"), _when(update))
-    if update.message is not None:
-        return Inbound(key, identity, _event_of(update.message), _when(update))
+    if update.message is not None:  # Telegram numbers a chat's messages, ours and theirs, in order
+        event = _event_of(update.message)
+        return Inbound(key, identity, event, _when(update), update.message.message_id)
     return None
