@@ -108,6 +108,19 @@ async def test_a_text_sent_while_the_next_question_waits_to_go_out_is_not_an_ans
     assert (await person.state()).step == 2
 
 
+async def test_start_sent_again_before_the_welcome_arrived_asks_for_consent_once(
+    service: ScreeningService, clock: Clock
+) -> None:
+    """It broke: at Telegram's limits, people who saw no welcome yet sent /start again, got
+    "Welcome back" and the consent question a second time, and answered it twice."""
+    service.replies_go_later("console")
+    person = Person(service, clock)
+    first = await service.handle(person.inbound(Started("backend-karachi")))
+    again = await service.handle(person.inbound(Started("backend-karachi")))
+    assert [type(d.message) for d in first.deliveries][-1] is Ask
+    assert again.deliveries == ()
+
+
 async def test_a_text_the_platform_numbers_before_the_question_is_not_its_answer(
     service: ScreeningService, catalog: Catalog, clock: Clock
 ) -> None:

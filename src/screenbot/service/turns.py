@@ -133,8 +133,9 @@ def run_turns(
     starting = {candidate_ids[person(i)] for i in inbounds if flow_asked_for(i) is not None}
     seen = repo.seen_by([c for c in owners if c in starting or _may_draw(screenings.get(c, []))])
     # A text typed while the chat's question had not gone out yet was not typed in answer to it
-    # (typically the last answer again, from someone who thinks the bot is stuck): it is
-    # recorded and otherwise changes nothing. A tap names its question, so it needs no check.
+    # (typically the last answer again, or /start again, from someone who thinks the bot is
+    # stuck): it is recorded and otherwise changes nothing. A tap names its question, so it
+    # needs no check; other commands (/status, /cancel) mean the same whenever they come.
     unseen = set(waiting)
     writes = _Writes()
     results: list[StepResult | None] = []
@@ -154,8 +155,10 @@ def run_turns(
         state = stored.state if stored else None
         seed = stored.seed if stored else seeds()
         rng = random.Random(seed)
-        if isinstance(inbound.event, TextReceived) and _typed_before(inbound, unseen, asked_as):
-            log.info("a text came before its question was sent; not taken as an answer")
+        if isinstance(inbound.event, TextReceived | Started) and _typed_before(
+            inbound, unseen, asked_as
+        ):
+            log.info("a message came before the question it would answer; not taken as one")
             result = StepResult(state, ())
         else:
             result = step(
