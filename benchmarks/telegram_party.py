@@ -243,17 +243,21 @@ class Person:
         return await self._answer(started, wants_buttons=False)
 
     async def _answer(self, started: float, *, wants_buttons: bool) -> Json:
-        """The bot's next new message and, when `wants_buttons`, the first with buttons (the
-        welcome comes before). A copy of one already seen (re-sent after a crash cut off its
-        first sending before it was marked) is counted and passed over, as a person would; an
-        answered question asked anew, in a new message, stops the run (see `answer`)."""
+        """The bot's next new message (or a tapped question edited into the next) and, when
+        `wants_buttons`, the first with buttons. A copy of one already seen (re-sent after a
+        crash cut off its first sending before it was marked; a question a dead process had
+        shown by editing the tapped one, sent again as a message) is counted and passed over, as
+        a person would; an answered question asked anew stops the run (see `answer`)."""
         first: float | None = None
         while True:
             at, message = await asyncio.wait_for(self.inbox.get(), REPLY_WITHIN)
-            if message["text"] in self.seen:
+            shown = message["text"]
+            if shown.startswith("✓ "):  # a tapped question turned into the next: what it asks
+                shown = shown.split("\n\n", 1)[-1]
+            if shown in self.seen:
                 self.copies += 1
                 continue
-            self.seen.add(message["text"])
+            self.seen.add(shown)
             first = at if first is None else first
             if wants_buttons and "reply_markup" not in message:
                 continue

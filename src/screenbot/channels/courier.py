@@ -17,7 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -39,6 +39,7 @@ class Parcel:
 
     deliveries: tuple[Delivery, ...]
     message: Outbound
+    resent: bool = False  # from the pump: a process that died may have shown it already
 
     @property
     def bulk(self) -> bool:
@@ -110,11 +111,11 @@ class Courier(ABC):
         sent: list[Delivery] = []
         self._in_flight.update(d.id for d in deliveries)
         try:
-            self.service.hold(self.channel, deliveries)
             async with self._turn_of(chat):
                 if chat in self._behind and not catching_up:
                     return  # an older message waits for the pump: these follow it, in order
-                if await self._send_until(self.parcels(deliveries), deadline, tapped, sent):
+                parcels = [replace(p, resent=catching_up) for p in self.parcels(deliveries)]
+                if await self._send_until(parcels, deadline, tapped, sent):
                     self._behind.discard(chat)
                 else:
                     self._behind.add(chat)

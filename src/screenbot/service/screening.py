@@ -134,9 +134,10 @@ class ScreeningService:
         self._deferring.add(channel)
 
     def hold(self, channel: str, deliveries: Sequence[Delivery]) -> None:
-        """The questions among `deliveries` wait in this process to be sent: until a courier
-        lets go of them, or until a pump anywhere could have taken them (their lease and a
-        half), their chat has not seen them."""
+        """The questions among a turn's `deliveries` wait in this process to be sent: until a
+        courier lets go of them, or until a pump anywhere could have taken them (their lease
+        and a half), their chat has not seen them. (What a pump sends is not held: a process
+        that died may have sent it already.)"""
         until = time.monotonic() + self.outbox.lease.total_seconds() * 1.5
         for delivery in deliveries:
             if isinstance(delivery.message, Ask):

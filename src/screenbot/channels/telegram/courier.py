@@ -61,7 +61,7 @@ class TelegramCourier(Courier):
                     await self._pace(chat, parcel)
                     sent = await self.bot.send_message(chat, text, reply_markup=markup)
                     done += 1
-                    if done == len(parts) and isinstance(parcel.message, Ask):
+                    if done == len(parts) and isinstance(parcel.message, Ask) and not parcel.resent:
                         self.service.asked(CHANNEL, str(chat), sent.message_id)
                 return Outcome.SENT
             except RetryAfter as exc:
