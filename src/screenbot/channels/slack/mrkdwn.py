@@ -69,10 +69,12 @@ def _readable(inside: str) -> str:
     if target.startswith("#"):  # a channel: <#C123> or <#C123|general>
         return "#" + (label or target[1:])
     if target.startswith("!"):  # <!here>, <!subteam^S1|@team>, <!date^…|fallback>
-        name = target[1:].split("^", 1)[0]
+        name, _, detail = target[1:].partition("^")
         if label:
             return label
-        return "@" + name if name in _SPECIAL or name == "subteam" else name
+        if name == "subteam":
+            return "@" + detail
+        return "@" + name if name in _SPECIAL else name
     return _link(target, label)
 
 
