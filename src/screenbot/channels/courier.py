@@ -89,9 +89,11 @@ class Courier(ABC):
             if found:
                 together = (*found[-1].deliveries, delivery)
                 messages = tuple(d.message for d in together)
-                if mergeable(messages) and len(merged(messages).text) <= self.max_text:
-                    found[-1] = Parcel(together, merged(messages))
-                    continue
+                if mergeable(messages):
+                    one = merged(messages)
+                    if len(one.text) <= self.max_text:
+                        found[-1] = Parcel(together, one)
+                        continue
             found.append(Parcel((delivery,), delivery.message))
         return found
 
@@ -149,7 +151,8 @@ class Courier(ABC):
             if outcome is Outcome.SENT:  # noted at once: the person may be answering it already
                 self.service.note_sent(parcel.deliveries)
                 sent.extend(parcel.deliveries)
-            elif outcome is Outcome.LATER:
+                continue
+            if outcome is Outcome.LATER:
                 return False
             self.service.let_go(parcel.deliveries)  # refused for good: nobody will see it
             if outcome is Outcome.BLOCKED:

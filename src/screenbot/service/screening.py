@@ -227,7 +227,8 @@ class ScreeningService:
         inbounds = [j.inbound for j in batch if j.inbound is not None]
         noted, self._noted = self._noted, []
         sent = [*(i for j in batch for i in j.sent), *noted]
-        waiting, asked_as = self._waiting_chats(), dict(self._asked_as)
+        asked_as = {i.chat: self._asked_as[i.chat] for i in inbounds if i.chat in self._asked_as}
+        waiting = self._waiting_chats()
         now = self._clock()
 
         def work(conn: Connection) -> tuple[list[Turn], list[tuple[str, str]]]:
