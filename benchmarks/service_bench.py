@@ -69,17 +69,11 @@ from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
+from tests.answers import right_answer as right_answer  # the other benches import them from here
+from tests.answers import wrong_answer as wrong_answer
 
 from screenbot.content.catalog import Catalog, load_catalog
-from screenbot.content.models import (
-    Flow,
-    FreeTextQuestion,
-    MultiChoiceQuestion,
-    NumericQuestion,
-    Question,
-    SingleChoiceQuestion,
-    YesNoQuestion,
-)
+from screenbot.content.models import Flow, Question
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
 from screenbot.engine.messages import Ask, Completed, Outbound
@@ -172,42 +166,6 @@ class QuestionBook:
             if found is not None:
                 return found
         raise ScriptError(f"no bank question matches the prompt {ask.text!r}")
-
-
-def right_answer(question: Question, prompt_key: str | None = None) -> InboundEvent:
-    """What a candidate who knows everything would send: a button press under `prompt_key`
-    where the question has buttons and a key is given, typed text otherwise."""
-    buttons = prompt_key is not None
-    if isinstance(question, SingleChoiceQuestion | MultiChoiceQuestion):
-        ids = tuple(c.id for c in question.choices if c.correct)
-        if buttons:
-            return ChoicePicked(str(prompt_key), ids)
-        numbers = [str(i) for i, c in enumerate(question.choices, 1) if c.correct]
-        return TextReceived(",".join(numbers))
-    if isinstance(question, YesNoQuestion):
-        word = "yes" if question.answer else "no"
-        return ChoicePicked(str(prompt_key), (word,)) if buttons else TextReceived(word)
-    if isinstance(question, NumericQuestion):
-        value = question.answer if question.answer is not None else question.ranges[0].min
-        return TextReceived(f"{value:g}")
-    assert isinstance(question, FreeTextQuestion)
-    return TextReceived(question.reference_answer)
-
-
-def wrong_answer(question: Question, prompt_key: str | None = None) -> InboundEvent:
-    """A valid answer that scores nothing (or little); pressed or typed as `right_answer`."""
-    buttons = prompt_key is not None
-    if isinstance(question, SingleChoiceQuestion | MultiChoiceQuestion):
-        wrong = [(i, c.id) for i, c in enumerate(question.choices, 1) if not c.correct]
-        number, choice_id = wrong[0] if wrong else (1, question.choices[0].id)
-        return ChoicePicked(str(prompt_key), (choice_id,)) if buttons else TextReceived(str(number))
-    if isinstance(question, YesNoQuestion):
-        word = "no" if question.answer else "yes"
-        return ChoicePicked(str(prompt_key), (word,)) if buttons else TextReceived(word)
-    if isinstance(question, NumericQuestion):
-        highest = max([question.answer or 0.0, *(r.max for r in question.ranges)])
-        return TextReceived(f"{highest + question.tolerance + 1000:g}")
-    return TextReceived("Not sure, honestly; I would look it up and ask a colleague.")
 
 
 def profile_text(field: ProfileField, number: int, rng: random.Random) -> str:

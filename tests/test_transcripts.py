@@ -1,8 +1,12 @@
 """Golden transcripts: whole screenings replayed through the service, every bot message compared.
 
-Each `transcripts/*.yaml` names a flow, a seed and the candidate's turns. A changed message fails
-the test; after a deliberate change to wording or content, re-record with
-`UPDATE_TRANSCRIPTS=1 pytest tests/test_transcripts.py` and review the diff like code.
+Each `transcripts/*.yaml` names a flow, a seed and the candidate's turns. A turn sends typed text
+(`send`), presses a button (`press`), sends something that is not text (`unsupported`), or answers
+the bank question on screen without naming its options: `answer: right`, `answer: wrong` or
+`answer: unreadable` (text that question cannot take), worked out from the bundled banks, so a
+script keeps its meaning when the banks grow. A changed message fails the test; after a deliberate
+change to wording or content, re-record with `UPDATE_TRANSCRIPTS=1 pytest tests/test_transcripts.py`
+and review the diff like code.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from screenbot.engine.events import ChoicePicked, InboundEvent, Unsupported
 from screenbot.engine.messages import Ask, render_plain
 from screenbot.service import Identity, Inbound, ScreeningService
 from screenbot.store.database import Database
+from tests.answers import question_asked, right_answer, unreadable_answer, wrong_answer
 from tests.conftest import Clock
 from tests.service.conftest import Person
 
@@ -38,7 +43,15 @@ def _literal(dumper: yaml.SafeDumper, text: _Literal) -> yaml.ScalarNode:
 yaml.SafeDumper.add_representer(_Literal, _literal)
 
 
-def _event(turn: dict[str, Any], last_ask: Ask | None) -> InboundEvent:
+ANSWERS = {"right": right_answer, "wrong": wrong_answer, "unreadable": unreadable_answer}
+
+
+def _event(
+    turn: dict[str, Any], last_ask: Ask | None, catalog: Catalog, flow_id: str
+) -> InboundEvent:
+    if "answer" in turn:
+        assert last_ask is not None, "an `answer` turn needs a question on screen"
+        return ANSWERS[turn["answer"]](question_asked(catalog, flow_id, last_ask))
     if "unsupported" in turn:
         return Unsupported(turn["unsupported"])
     if "press" in turn:
@@ -64,7 +77,9 @@ async def test_transcript(path: Path, database: Database, catalog: Catalog) -> N
     for number, turn in enumerate(spec["turns"], start=1):
         if turn.get("restart"):
             service = boot()
-        inbound = Inbound(f"transcript:{number}", who, _event(turn, last_ask), clock.tick())
+        inbound = Inbound(
+            f"transcript:{number}", who, _event(turn, last_ask, catalog, spec["flow"]), clock.tick()
+        )
         result = await service.handle(inbound)
         await service.delivered(result.deliveries)
         said = [render_plain(d.message) for d in result.deliveries]
@@ -73,7 +88,8 @@ async def test_transcript(path: Path, database: Database, catalog: Catalog) -> N
         if UPDATE:
             turn["bot"] = _said(said)
         else:
-            assert said == turn["bot"], f"{path.name}, turn {number} ({turn.get('send')!r})"
+            what = turn.get("send", turn.get("answer"))
+            assert said == turn["bot"], f"{path.name}, turn {number} ({what!r})"
 
     final = await Person(service, clock, name=spec["candidate"]).stored()
     assert final is not None
