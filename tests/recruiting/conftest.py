@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.engine.state import ScoredAnswer, ScreeningState, Stage
 from screenbot.store.database import Database
-from screenbot.store.repository import Person, Repository
+from screenbot.store.repository import NewAnswer, Person, Repository
 from tests.fakes.server import serving
 from tests.fakes.slack_api import FakeSlack
 
@@ -62,19 +62,9 @@ async def finish(
         repo.save_states([(sid, state)])
         repo.add_answers(
             [
-                {
-                    "screening_id": sid,
-                    "position": n,
-                    "bank_id": "databases",
-                    "bank_version": "v",
-                    "question_id": f"q{n}",
-                    "raw_answer": raw,
-                    "points": 1.0,
-                    "max_points": 1.0,
-                    "seconds": seconds,
-                    "late": False,
-                    "answered_at": at,
-                }
+                NewAnswer(
+                    sid, n, "v", ScoredAnswer("databases", f"q{n}", raw, 1.0, 1.0, seconds), at
+                )
                 for n in range(3)
             ]
         )

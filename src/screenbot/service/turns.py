@@ -12,16 +12,15 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from screenbot.content.catalog import Catalog
 from screenbot.engine.events import ChoicePicked, Started, TextReceived
 from screenbot.engine.machine import FLOW_PICKER, StepResult, step
-from screenbot.engine.messages import Ask, to_payload
+from screenbot.engine.messages import Ask
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.service.envelope import Inbound, Turn
-from screenbot.store.outbox import Delivery
-from screenbot.store.repository import Person, Repository, StoredScreening
+from screenbot.store.outbox import Delivery, Reply
+from screenbot.store.repository import NewAnswer, Person, Repository, StoredScreening
 
 log = logging.getLogger(__name__)
 DUPLICATE = Turn(duplicate=True, screening_id=None, deliveries=())
@@ -81,28 +80,33 @@ class _Writes:
     """What the batch has decided and not yet written, and which turn each reply belongs to."""
 
     states: dict[int, ScreeningState] = field(default_factory=dict)
-    answers: list[dict[str, Any]] = field(default_factory=list)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
-    owners: list[tuple[int, int, int | None]] = field(default_factory=list)
-    replies: dict[int, list[Delivery]] = field(default_factory=dict)
+    answers: list[NewAnswer] = field(default_factory=list)
+    replies: list[tuple[int, Reply]] = field(default_factory=list)
 
-    def flush(self, repo: Repository, results: list[StepResult | None]) -> None:
+    def flush(self, repo: Repository, turns: list[_Turn]) -> None:
         repo.save_states(list(self.states.items()))
         repo.add_answers(self.answers)
-        ids = repo.add_outbox_rows(self.outbox)
-        for delivery_id, row, (turn, candidate_id, screening_id) in zip(
-            ids, self.outbox, self.owners, strict=True
-        ):
-            result = results[turn]
-            assert result is not None
-            message = result.outbound[len(self.replies.setdefault(turn, []))]
-            self.replies[turn].append(
-                Delivery(delivery_id, candidate_id, screening_id, row["address"], message)
-            )
+        deliveries = repo.add_replies([reply for _, reply in self.replies])
+        for (number, _), delivery in zip(self.replies, deliveries, strict=True):
+            turns[number].deliveries.append(delivery)
         self.states.clear()
         self.answers.clear()
-        self.outbox.clear()
-        self.owners.clear()
+        self.replies.clear()
+
+
+@dataclass
+class _Turn:
+    """One inbound event's outcome as the batch builds it; None `result` means a copy."""
+
+    result: StepResult | None = None
+    screening_id: int | None = None
+    advanced: bool = False
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    def done(self) -> Turn:
+        if self.result is None:
+            return DUPLICATE
+        return Turn(False, self.screening_id, tuple(self.deliveries), self.advanced)
 
 
 def run_turns(
@@ -138,16 +142,13 @@ def run_turns(
     # needs no check; other commands (/status, /cancel) mean the same whenever they come.
     unseen = set(waiting)
     writes = _Writes()
-    results: list[StepResult | None] = []
-    screening_of_turn: list[int | None] = []
-    advanced: list[bool] = []
+    turns: list[_Turn] = []
     outcomes: list[tuple[str, str]] = []
     for number, inbound in enumerate(inbounds):
         candidate_id = candidate_ids[person(inbound)]
+        turn = _Turn()
+        turns.append(turn)
         if inbound.key not in fresh:  # handled before, or earlier in this batch
-            results.append(None)
-            screening_of_turn.append(None)
-            advanced.append(False)
             continue
         fresh.discard(inbound.key)
         mine = screenings.setdefault(candidate_id, [])
@@ -164,11 +165,12 @@ def run_turns(
             result = step(
                 state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set())
             )
+        turn.result = result
         if any(isinstance(m, Ask) for m in result.outbound):
             unseen.add(inbound.chat)
         screening_id = stored.id if stored else None
         if result.erase:
-            writes.flush(repo, [*results, result])
+            writes.flush(repo, turns)
             repo.erase_candidate(candidate_id, inbound.at)
             mine.clear()
             screening_id = None
@@ -188,46 +190,31 @@ def run_turns(
             writes.states[stored.id] = result.state
         if result.answer is not None and screening_id is not None and state is not None:
             answer = result.answer
-            asked = QuestionRef(answer.bank, answer.question)
-            seen[candidate_id] = seen.get(candidate_id, frozenset()) | {asked}
+            seen[candidate_id] = seen.get(candidate_id, frozenset()) | {
+                QuestionRef(answer.bank, answer.question)
+            }
+            bank_version = catalog.bank_version(answer.bank)
+            position = len(state.answers)
             writes.answers.append(
-                {
-                    "screening_id": screening_id,
-                    "position": len(state.answers),
-                    "bank_id": answer.bank,
-                    "bank_version": catalog.bank_version(answer.bank),
-                    "question_id": answer.question,
-                    "raw_answer": answer.raw,
-                    "points": answer.points,
-                    "max_points": answer.max_points,
-                    "seconds": answer.seconds,
-                    "late": answer.late,
-                    "answered_at": inbound.at,
-                }
+                NewAnswer(screening_id, position, bank_version, answer, inbound.at)
             )
-        for message in result.outbound:
-            writes.outbox.append(
-                {
-                    "candidate_id": candidate_id,
-                    "screening_id": screening_id,
-                    "channel": inbound.identity.channel,
-                    "address": inbound.identity.address,
-                    "payload": to_payload(message),
-                    "created_at": inbound.at,
-                    "claimed_until": replies_claimed_until,
-                    "attempts": 0,
-                }
+        writes.replies += [
+            (
+                number,
+                Reply(
+                    candidate_id,
+                    screening_id,
+                    inbound.identity.channel,
+                    inbound.identity.address,
+                    message,
+                    inbound.at,
+                    replies_claimed_until,
+                ),
             )
-            writes.owners.append((number, candidate_id, screening_id))
-        results.append(result)
-        screening_of_turn.append(screening_id)
-        advanced.append(result.state != state)
+            for message in result.outbound
+        ]
+        turn.screening_id = screening_id
+        turn.advanced = result.state != state
         outcomes += _outcomes(state, result)
-    writes.flush(repo, results)
-    turns = [
-        DUPLICATE
-        if result is None
-        else Turn(False, screening_of_turn[n], tuple(writes.replies.get(n, ())), advanced[n])
-        for n, result in enumerate(results)
-    ]
-    return turns, outcomes
+    writes.flush(repo, turns)
+    return [t.done() for t in turns], outcomes

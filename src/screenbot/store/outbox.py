@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, or_, select, true, update
 
-from screenbot.engine.messages import Ask, Outbound, from_payload
+from screenbot.engine.messages import Ask, Outbound, Say, from_payload, to_payload
 from screenbot.store.database import Database
 from screenbot.store.schema import Candidate, OutboxMessage
 
 DEFAULT_LEASE = timedelta(seconds=30)
+ERASED = to_payload(Say(""))  # what a sent reply to a forgotten person keeps of itself
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,37 @@ class Delivery:
     screening_id: int | None
     address: str
     message: Outbound
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply to write to the outbox in the turn's transaction; `claimed_until` is set when
+    the writing process sends it straight away."""
+
+    candidate_id: int
+    screening_id: int | None
+    channel: str
+    address: str
+    message: Outbound
+    created_at: datetime
+    claimed_until: datetime | None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "candidate_id": self.candidate_id,
+            "screening_id": self.screening_id,
+            "channel": self.channel,
+            "address": self.address,
+            "payload": to_payload(self.message),
+            "created_at": self.created_at,
+            "claimed_until": self.claimed_until,
+            "attempts": 0,
+        }
+
+    def delivery(self, delivery_id: int) -> Delivery:
+        return Delivery(
+            delivery_id, self.candidate_id, self.screening_id, self.address, self.message
+        )
 
 
 _DELIVERY_COLUMNS = (

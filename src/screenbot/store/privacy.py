@@ -15,6 +15,7 @@ from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.state import ScreeningState, Stage
 from screenbot.errors import CandidateNotFoundError
 from screenbot.store.database import Database
+from screenbot.store.outbox import ERASED
 from screenbot.store.schema import Answer, Candidate, Decision, OutboxMessage, Screening
 
 PERSONAL = {f.value for f in ProfileField if f.is_personal}
@@ -55,7 +56,7 @@ def _anonymise_finished(conn: Connection, before: datetime) -> int:
         conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.screening_id.in_(ids), OutboxMessage.sent_at.is_not(None))
-            .values(payload={"kind": "say", "text": ""})
+            .values(payload=ERASED)
         )
         still_active = select(Screening.candidate_id).where(
             Screening.stage.in_(ACTIVE) | (Screening.updated_at >= before)

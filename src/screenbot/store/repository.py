@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, select, update
 
-from screenbot.engine.state import QuestionRef, ScreeningState
+from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 from screenbot.errors import CandidateNotFoundError
 from screenbot.store.database import dialect_insert
+from screenbot.store.outbox import ERASED, Delivery, Reply
 from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessage, Screening
 
 
@@ -21,6 +22,33 @@ class StoredScreening:
     id: int
     seed: int
     state: ScreeningState
+
+
+@dataclass(frozen=True)
+class NewAnswer:
+    """An answer the turn's transaction writes, at its place in the screening."""
+
+    screening_id: int
+    position: int
+    bank_version: str
+    answer: ScoredAnswer
+    answered_at: datetime
+
+    def row(self) -> dict[str, Any]:
+        answer = self.answer
+        return {
+            "screening_id": self.screening_id,
+            "position": self.position,
+            "bank_id": answer.bank,
+            "bank_version": self.bank_version,
+            "question_id": answer.question,
+            "raw_answer": answer.raw,
+            "points": answer.points,
+            "max_points": answer.max_points,
+            "seconds": answer.seconds,
+            "late": answer.late,
+            "answered_at": self.answered_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -213,16 +241,17 @@ class Repository:
         if states:
             self.conn.execute(_SAVE_STATE, [_state_row(i, s) for i, s in states])
 
-    def add_answers(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(self._sql.add_answers, list(rows))
+    def add_answers(self, answers: Sequence[NewAnswer]) -> None:
+        if answers:
+            self.conn.execute(self._sql.add_answers, [a.row() for a in answers])
 
-    def add_outbox_rows(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """Insert replies in order and return their ids in the same order."""
-        if not rows:
+    def add_replies(self, replies: Sequence[Reply]) -> list[Delivery]:
+        """Write replies to the outbox in order; their deliveries come back in the same order."""
+        if not replies:
             return []
-        inserted = self.conn.execute(self._sql.add_outbox_rows, list(rows))
-        return [int(i) for i in inserted.scalars()]
+        rows = [r.row() for r in replies]
+        ids = self.conn.execute(self._sql.add_outbox_rows, rows).scalars()
+        return [r.delivery(int(i)) for r, i in zip(replies, ids, strict=True)]
 
     def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
         if ids:
@@ -239,7 +268,7 @@ class Repository:
         self.conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.candidate_id == candidate_id)
-            .values(payload={"kind": "say", "text": ""})
+            .values(payload=ERASED)
         )
         found = self.conn.execute(
             update(Candidate)
