@@ -11,6 +11,7 @@ from datetime import timedelta
 from screenbot.content.catalog import Catalog, load_catalog
 from screenbot.errors import StoreError
 from screenbot.metrics import Metrics
+from screenbot.scheduling import check_schedule
 from screenbot.service import ScreeningService
 from screenbot.settings import Settings
 from screenbot.store.database import Database, open_database
@@ -35,7 +36,7 @@ async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncI
     SQLite databases are migrated automatically (one local file, one operator); PostgreSQL
     refuses to start on an old schema, so production upgrades stay a deliberate step.
     """
-    catalog = load_catalog(settings.banks_dir, settings.flows_dir)
+    catalog = load_catalog(settings.banks_dir, settings.flows_dir, checks=[check_schedule])
     database = open_database(settings.database_url)
     try:
         if migrate if migrate is not None else database.sqlite:

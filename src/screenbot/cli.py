@@ -19,13 +19,14 @@ import typer
 from screenbot.app import open_app
 from screenbot.channels.console import ConsoleChat
 from screenbot.channels.slack.client import SlackPoster, web_client
-from screenbot.content.catalog import load
+from screenbot.content.catalog import errors, load
 from screenbot.content.models import Bank, Flow
 from screenbot.errors import ScreenbotError
 from screenbot.logs import configure as configure_logs
 from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.runner import serve
+from screenbot.scheduling import check_schedule
 from screenbot.settings import Settings
 from screenbot.store.database import open_database
 from screenbot.store.migrate import upgrade
@@ -115,19 +116,26 @@ async def _serve_until_signalled(settings: Settings) -> None:
 def banks_lint(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders.")] = None,
 ) -> None:
-    """Check banks and flows; print every problem as FILE:LINE: message."""
+    """Check banks and flows; print every problem as FILE:LINE: message; warnings never fail."""
     settings = Settings()
     targets = paths or [settings.banks_dir, settings.flows_dir]
     missing = [p for p in targets if not p.exists()]
     for path in missing:
         typer.echo(f"{path}: no such file or folder", err=True)
-    catalog, problems = load([p for p in targets if p.exists()], fallback_banks=settings.banks_dir)
+    catalog, problems = load(
+        [p for p in targets if p.exists()],
+        fallback_banks=settings.banks_dir,
+        checks=[check_schedule],
+    )
     for problem in problems:
         typer.echo(str(problem))
-    if problems or missing:
-        typer.echo(f"{len(problems) + len(missing)} problem(s) found.", err=True)
+    refused = errors(problems)
+    warned = len(problems) - len(refused)
+    suggestions = f", {warned} warning(s)" if warned else ""
+    if refused or missing:
+        typer.echo(f"{len(refused) + len(missing)} problem(s) found{suggestions}.", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {len(catalog.banks)} bank(s), {len(catalog.flows)} flow(s).")
+    typer.echo(f"ok: {len(catalog.banks)} bank(s), {len(catalog.flows)} flow(s){suggestions}.")
 
 
 @banks_app.command("schema")

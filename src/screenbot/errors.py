@@ -7,10 +7,18 @@ decides who that is (an admin reading lint output, an operator reading logs).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class ScreenbotError(Exception):
     """Base of every error screenbot raises on purpose."""
+
+
+class Severity(StrEnum):
+    """Errors refuse the content; warnings are suggestions that never fail lint or startup."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -20,9 +28,11 @@ class ContentProblem:
     path: str
     line: int
     message: str
+    severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        tag = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.path}:{self.line}: {tag}{self.message}"
 
 
 class ContentError(ScreenbotError):

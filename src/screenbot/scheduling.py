@@ -1,19 +1,21 @@
 """The one module that speaks APScheduler: cron parsing and the job scheduler behind it.
 
-Content validation uses the same parser that later runs the schedule, so a flow that lints clean
-is a flow whose schedule runs.
+Content keeps a flow's schedule as text; `check_schedule` validates it with the same parser that
+later runs it, so a flow that lints clean is a flow whose schedule runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from screenbot.content.lint import Finding
 from screenbot.errors import ScreenbotError
 
 
@@ -44,6 +46,19 @@ def cron_trigger(expression: str, tz: str) -> CronTrigger:
     except ValueError as exc:
         hint = " (a range cannot wrap past SUN: write SUN,MON-THU)" if "range" in str(exc) else ""
         raise ScheduleError(f"bad cron schedule {expression!r}: {exc}{hint}") from exc
+
+
+def check_schedule(flow: Mapping[str, Any]) -> list[Finding]:
+    """A flow check (see `content.load`): the shortlist's schedule and time zone can run."""
+    shortlist = flow.get("shortlist")
+    if not isinstance(shortlist, dict) or not isinstance(shortlist.get("schedule"), str):
+        return []
+    try:
+        cron_trigger(shortlist["schedule"], str(shortlist.get("timezone", "UTC")))
+    except ScheduleError as exc:
+        key = "timezone" if "time zone" in str(exc) else "schedule"
+        return [Finding(("shortlist", key), str(exc))]
+    return []
 
 
 def latest_fire(

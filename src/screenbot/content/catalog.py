@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from screenbot.content.lint import FlowCheck, check_bank, check_flow
 from screenbot.content.models import Bank, Flow, content_hash
 from screenbot.content.yaml_source import YamlDocument, parse
-from screenbot.errors import ContentError, ContentProblem, UnknownFlowError
-from screenbot.scheduling import ScheduleError, cron_trigger
+from screenbot.errors import ContentError, ContentProblem, Severity, UnknownFlowError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,6 +58,8 @@ class Catalog:
 def _describe(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     loc = tuple(error["loc"])
     kind = error["type"]
+    if kind == "extra_forbidden" and loc[-1] == "irt" and "free_text" in loc:
+        return loc, "a free_text question takes no irt: it is graded after the screening"
     if kind == "extra_forbidden":
         return loc, f"unknown key {loc[-1]!r}"
     if kind == "missing":
@@ -90,7 +92,7 @@ def _validate(doc: YamlDocument, model: type[M]) -> tuple[M | None, list[Content
     return None, [doc.problem(*_describe(e)) for e in kept]
 
 
-_FLOW_KEYS = {"sections", "pass_score", "profile", "knockout", "shortlist"}
+_FLOW_KEYS = {"sections", "pass_score", "profile", "knockout", "shortlist", "mode"}
 
 
 def _is_bank(data: dict[str, Any]) -> bool:
@@ -120,59 +122,6 @@ def _yaml_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
-    value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
-
-
-def _repeats(
-    doc: YamlDocument, where: tuple[str | int, ...], items: Any, key: str, what: str
-) -> list[ContentProblem]:
-    seen: set[str] = set()
-    problems = []
-    for i, item in _items(items, key):
-        item_id = item.get("id")
-        if isinstance(item_id, str) and item_id in seen:
-            problems.append(
-                doc.problem((*where, key, i, "id"), f"{what} id {item_id!r} is used twice")
-            )
-        seen.add(str(item_id))
-    return problems
-
-
-def _check_bank(doc: YamlDocument) -> list[ContentProblem]:
-    """Checks on the raw data, so they run even when other parts of the file fail validation."""
-    problems = _repeats(doc, (), doc.data, "questions", "question")
-    for i, question in _items(doc.data, "questions"):
-        problems += _repeats(doc, ("questions", i), question, "choices", "choice")
-    return problems
-
-
-def _check_flow(doc: YamlDocument, banks: Mapping[str, Bank]) -> list[ContentProblem]:
-    """Cross-file checks on the raw data, so one bad field never hides the rest."""
-    problems = []
-    for i, section in _items(doc.data, "sections"):
-        bank = banks.get(str(section.get("bank")))
-        pick = section.get("pick")
-        if bank is None:
-            missing = f"no bank called {section.get('bank')!r}"
-            problems.append(doc.problem(("sections", i, "bank"), missing))
-        elif isinstance(pick, int) and pick > len(bank.questions):
-            size = len(bank.questions)
-            too_many = f"pick {pick} is more than the {size} questions in bank {bank.id!r}"
-            problems.append(doc.problem(("sections", i, "pick"), too_many))
-    shortlist = doc.data.get("shortlist")
-    if isinstance(shortlist, dict) and isinstance(shortlist.get("schedule"), str):
-        try:
-            cron_trigger(shortlist["schedule"], str(shortlist.get("timezone", "UTC")))
-        except ScheduleError as exc:
-            key = "timezone" if "time zone" in str(exc) else "schedule"
-            problems.append(doc.problem(("shortlist", key), str(exc)))
-    return problems
-
-
 def _index(
     docs: list[YamlDocument], model: type[M], problems: list[ContentProblem]
 ) -> dict[str, tuple[YamlDocument, M]]:
@@ -194,17 +143,21 @@ def _index(
 
 
 def load(
-    paths: Iterable[Path], fallback_banks: Path | None = None
+    paths: Iterable[Path], fallback_banks: Path | None = None, checks: Iterable[FlowCheck] = ()
 ) -> tuple[Catalog, list[ContentProblem]]:
-    """Load banks and flows from files or folders; flows may use banks from `fallback_banks`."""
+    """Load banks and flows from files or folders; flows may use banks from `fallback_banks`.
+
+    The problems include warnings, which leave their file in the catalog; `checks` add what
+    content alone cannot judge (a flow's schedule) to every flow.
+    """
     files = list({f.resolve(): f for p in paths for f in _yaml_files(p)}.values())
     docs, problems = _read(files)
     bank_docs = [d for d in docs if _is_bank(d.data)]
     repeated = set()
     for doc in bank_docs:
-        found = _check_bank(doc)
+        found = check_bank(doc)
         problems.extend(found)
-        if found:
+        if errors(found):
             repeated.add(doc.path)
     banks = {
         bank_id: pair
@@ -219,8 +172,9 @@ def load(
             banks.setdefault(doc_id, pair)
     bank_models = {bank_id: bank for bank_id, (_, bank) in banks.items()}
     flow_docs = [d for d in docs if not _is_bank(d.data)]
+    checks = tuple(checks)
     for doc in flow_docs:
-        problems.extend(_check_flow(doc, bank_models))
+        problems.extend(check_flow(doc, bank_models, checks))
     flows = _index(flow_docs, Flow, problems)
     catalog = Catalog(
         banks=MappingProxyType(bank_models),
@@ -229,9 +183,14 @@ def load(
     return catalog, problems
 
 
-def load_catalog(banks_dir: Path, flows_dir: Path) -> Catalog:
-    """The catalog a process serves; any problem at all refuses to start."""
-    catalog, problems = load([banks_dir, flows_dir])
-    if problems:
-        raise ContentError(problems)
+def errors(problems: Iterable[ContentProblem]) -> list[ContentProblem]:
+    """The problems that refuse content, without the warnings."""
+    return [p for p in problems if p.severity is Severity.ERROR]
+
+
+def load_catalog(banks_dir: Path, flows_dir: Path, checks: Iterable[FlowCheck] = ()) -> Catalog:
+    """The catalog a process serves; any error at all refuses to start, warnings do not."""
+    catalog, problems = load([banks_dir, flows_dir], checks=checks)
+    if refused := errors(problems):
+        raise ContentError(refused)
     return catalog

@@ -9,9 +9,9 @@ import hashlib
 import json
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from screenbot.content.profile_fields import ProfileField
 
@@ -29,7 +29,64 @@ class Choice(Strict):
     correct: bool = False
 
 
+def _says_something(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a statement cannot be empty")
+    return text
+
+
+Statement = Annotated[str, Field(max_length=500), AfterValidator(_says_something)]
+
+
+IRT_MAX_A = 4.0
+IRT_MAX_B = 4.0
+
+
+class Irt(Strict):
+    """Two-parameter logistic (2PL) item parameters: P(right | θ) = 1 / (1 + exp(-a(θ - b)))."""
+
+    a: float = Field(
+        allow_inf_nan=False,
+        description="Discrimination: how sharply the chance of a right answer rises with ability "
+        "(0 < a <= 4; about 1 is typical).",
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": IRT_MAX_A},
+    )
+    b: float = Field(
+        allow_inf_nan=False,
+        description="Location: the ability, in standard deviations from the average candidate, "
+        "at which a right answer is a coin toss (-4 <= b <= 4).",
+        json_schema_extra={"minimum": -IRT_MAX_B, "maximum": IRT_MAX_B},
+    )
+
+    @field_validator("a")
+    @classmethod
+    def _sane_a(cls, a: float) -> float:
+        if a <= 0:
+            raise ValueError(
+                f"discrimination a = {a:g} must be above 0 (0 < a <= {IRT_MAX_A:g}): a question "
+                "that strong candidates miss as often as weak ones measures nothing"
+            )
+        if a > IRT_MAX_A:
+            raise ValueError(
+                f"discrimination a = {a:g} is above {IRT_MAX_A:g} (0 < a <= {IRT_MAX_A:g}): "
+                "one answer would all but decide the ability estimate"
+            )
+        return a
+
+    @field_validator("b")
+    @classmethod
+    def _sane_b(cls, b: float) -> float:
+        if abs(b) > IRT_MAX_B:
+            raise ValueError(
+                f"location b = {b:g} is outside -{IRT_MAX_B:g} <= b <= {IRT_MAX_B:g}: that is "
+                "further from the average candidate than almost anyone screened"
+            )
+        return b
+
+
 class _QuestionBase(Strict):
+    auto_scored: ClassVar[bool] = True
+
     id: Slug
     text: str = Field(min_length=1, max_length=1000)
     difficulty: int = Field(3, ge=1, le=5)
@@ -42,7 +99,15 @@ class _QuestionBase(Strict):
         raise NotImplementedError
 
 
-class _ChoiceQuestion(_QuestionBase):
+class _AutoScored(_QuestionBase):
+    irt: Irt | None = Field(
+        None,
+        description="Explicit 2PL parameters; without them the item model starts from "
+        "`difficulty` and a default discrimination until calibration.",
+    )
+
+
+class _ChoiceQuestion(_AutoScored):
     choices: tuple[Choice, ...] = Field(min_length=2, max_length=8)
     points: float = Field(1, gt=0)
 
@@ -79,12 +144,25 @@ class MultiChoiceQuestion(_ChoiceQuestion):
 
 
 class RubricConcept(Strict):
+    """One idea a free-text answer should state, and how the grader recognises it."""
+
     concept: str = Field(min_length=1)
     keywords: tuple[str, ...] = Field(min_length=1)
+    references: tuple[Statement, ...] = Field(
+        (),
+        description="Model statements of the idea, in English and Roman Urdu; an answer that "
+        "says the same thing earns the concept.",
+    )
+    misconceptions: tuple[Statement, ...] = Field(
+        (),
+        description="Statements that earn nothing for this concept and flag the answer.",
+    )
     points: float = Field(1, gt=0)
 
 
 class FreeTextQuestion(_QuestionBase):
+    auto_scored: ClassVar[bool] = False
+
     type: Literal["free_text"]
     rubric: tuple[RubricConcept, ...] = Field(min_length=1)
     reference_answer: str = Field(min_length=1)
@@ -106,7 +184,7 @@ class NumericRange(Strict):
         return self
 
 
-class NumericQuestion(_QuestionBase):
+class NumericQuestion(_AutoScored):
     type: Literal["numeric"]
     answer: float | None = None
     tolerance: float = Field(0, ge=0)
@@ -128,7 +206,7 @@ class NumericQuestion(_QuestionBase):
         return self
 
 
-class YesNoQuestion(_QuestionBase):
+class YesNoQuestion(_AutoScored):
     type: Literal["yes_no"]
     answer: bool
     points: float = Field(1, gt=0)
@@ -142,15 +220,17 @@ Question = Annotated[
     SingleChoiceQuestion | MultiChoiceQuestion | FreeTextQuestion | NumericQuestion | YesNoQuestion,
     Field(discriminator="type"),
 ]
-ChoiceQuestion = SingleChoiceQuestion | MultiChoiceQuestion
 
 
 def content_hash(model: BaseModel) -> str:
     """A short digest of the content itself: comments and formatting never change a version.
 
-    Never cached on the model: `model_copy(update=...)` would carry a cached digest into the copy.
+    Values left at their default are left out, so writing a default out, or a release adding an
+    optional key, never changes a version either. Never cached on the model:
+    `model_copy(update=...)` would carry a cached digest into the copy.
     """
-    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    content = model.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -172,10 +252,61 @@ class Knockout(Strict):
     expect: bool
 
 
+class Mode(StrEnum):
+    """How a flow chooses its questions."""
+
+    FIXED = "fixed"
+    ADAPTIVE = "adaptive"
+
+
 class Section(Strict):
+    """One bank's part in a flow: how many of its questions are asked, and what they weigh.
+
+    Which keys apply depends on the flow's mode; the loader checks them against the bank.
+    """
+
     bank: Slug
-    pick: int = Field(gt=0)
-    weight: float = Field(gt=0)
+    pick: int = Field(
+        0,
+        ge=0,
+        description="Fixed flows (required there, at least 1): how many questions to draw at "
+        "random from the bank. Adaptive flows leave it out.",
+    )
+    min: int = Field(
+        0,
+        ge=0,
+        description="Adaptive flows: ask at least this many of the bank's automatically scored "
+        "questions before the screening may stop.",
+    )
+    max: int | None = Field(
+        None,
+        ge=1,
+        description="Adaptive flows: ask at most this many of the bank's automatically scored "
+        "questions; without it, as many as the flow's other limits allow.",
+    )
+    weight: float = Field(
+        gt=0,
+        description="The section's share of the automatically scored part of `total`, "
+        "relative to the other sections' weights.",
+    )
+
+
+class FreeTextPlan(Strict):
+    """Adaptive flows: free-text questions, asked after the adaptive part, graded afterwards.
+
+    They are drawn at random (from the screening's seed) among the free-text questions of the
+    flow's banks, spread over the banks; they never drive selection.
+    """
+
+    pick: int = Field(
+        ge=1,
+        description="How many free-text questions to ask; they count toward max_questions.",
+    )
+    weight: float = Field(
+        gt=0,
+        lt=1,
+        description="Their share of `total`; the automatically scored part weighs 1 - weight.",
+    )
 
 
 class WorkModel(StrEnum):
@@ -211,6 +342,9 @@ class DecisionMessages(Strict):
     )
 
 
+DEFAULT_MAX_QUESTIONS = 12
+DEFAULT_TARGET_SE = 0.4
+
 DEFAULT_CITIES = (
     "Karachi",
     "Lahore",
@@ -234,6 +368,31 @@ class Flow(Strict):
     knockout: tuple[Knockout, ...] = ()
     sections: tuple[Section, ...] = Field(min_length=1)
     pass_score: float = Field(ge=0, le=1)
+    mode: Mode = Field(
+        Mode.FIXED,
+        description="fixed: draw each section's `pick` at random. adaptive: ask the most "
+        "informative next question at the candidate's current ability estimate.",
+    )
+    max_questions: int = Field(
+        DEFAULT_MAX_QUESTIONS,
+        ge=1,
+        le=100,
+        description="Adaptive flows: the most questions asked after the knockouts, free-text "
+        "ones included.",
+    )
+    target_se: float = Field(
+        DEFAULT_TARGET_SE,
+        gt=0,
+        lt=1,
+        description="Adaptive flows: stop early once every section's min is met and the ability "
+        "estimate's standard error is at most this (ability is in standard deviations of the "
+        "candidate population, so 1 means knowing nothing; 0.4 is a reliability of about 0.84).",
+    )
+    free_text: FreeTextPlan | None = Field(
+        None,
+        description="Adaptive flows: how many free-text questions follow the adaptive part and "
+        "what they weigh; without it an adaptive flow asks none.",
+    )
     max_answer_chars: int = Field(2000, ge=50, le=4000)
     expire_after_days: int = Field(14, gt=0)
     next_steps: str = (
@@ -259,7 +418,3 @@ class Flow(Strict):
         if len(set(banks)) != len(banks):
             raise ValueError("each bank may appear in one section only")
         return sections
-
-    @property
-    def total_weight(self) -> float:
-        return sum(s.weight for s in self.sections)
