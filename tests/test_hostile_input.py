@@ -17,7 +17,7 @@ from screenbot.channels.slack.shortlist import candidate_blocks
 from screenbot.channels.telegram.translate import Press, read
 from screenbot.content.catalog import Catalog
 from screenbot.engine.events import ChoicePicked, TextReceived
-from screenbot.engine.machine import prompt_key, step
+from screenbot.engine.machine import Context, prompt_key, step
 from screenbot.engine.messages import Ask, Option, Say
 from screenbot.engine.state import ScreeningState, Stage
 from screenbot.recruiting.ranking import Ranked
@@ -74,7 +74,7 @@ def test_any_text_at_any_prompt_never_crashes_and_never_skips_a_prompt(
 ) -> None:
     state = states(mini)[min(which, 8)]
     now = state.updated_at + timedelta(seconds=5)
-    result = step(state, TextReceived(text), mini, now, random.Random(1))
+    result = step(state, TextReceived(text), Context(mini, now, random.Random(1)))
     assert result.outbound
     assert all(isinstance(m.text, str) and m.text for m in result.outbound)
     after = result.state
@@ -92,7 +92,9 @@ def test_forged_button_data_changes_nothing(mini: Catalog, key: str, choices: li
         if key == prompt_key(state):
             continue
         now = state.updated_at + timedelta(seconds=5)
-        result = step(state, ChoicePicked(key, tuple(choices)), mini, now, random.Random(1))
+        result = step(
+            state, ChoicePicked(key, tuple(choices)), Context(mini, now, random.Random(1))
+        )
         assert result.state is state or key == "flows"
         assert result.answer is None
 
@@ -160,7 +162,7 @@ def test_an_update_for_an_unknown_chat_type_is_ignored() -> None:
 def test_a_state_after_garbage_still_round_trips(mini: Catalog) -> None:
     state = states(mini)[3]
     now = datetime(2026, 11, 23, tzinfo=UTC)
-    result = step(state, TextReceived("\x00" * 10), mini, now, random.Random(1))
+    result = step(state, TextReceived("\x00" * 10), Context(mini, now, random.Random(1)))
     assert result.state is not None
     assert ScreeningState.from_json(result.state.to_json()) == result.state
     assert result.state.stage in {Stage.QUESTIONS, Stage.PROFILE, Stage.KNOCKOUT, Stage.EXPIRED}

@@ -9,7 +9,7 @@ from pathlib import Path
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import MultiChoiceQuestion, Question, SingleChoiceQuestion
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
-from screenbot.engine.machine import StepResult, prompt_key, step
+from screenbot.engine.machine import Context, StepResult, prompt_key, step
 from screenbot.engine.messages import Outbound
 from screenbot.engine.state import QuestionRef, ScreeningState, Stage
 
@@ -33,9 +33,8 @@ class Script:
 
     def send(self, event: InboundEvent) -> tuple[Outbound, ...]:
         self.now += timedelta(seconds=self.pace)
-        self.last = step(
-            self.state, event, self.catalog, self.now, random.Random(self.seed), self.seen
-        )
+        context = Context(self.catalog, self.now, random.Random(self.seed), self.seen)
+        self.last = step(self.state, event, context)
         self.state = self.last.state
         return self.last.outbound
 

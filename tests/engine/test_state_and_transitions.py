@@ -9,7 +9,7 @@ import pytest
 
 from screenbot.content.catalog import Catalog
 from screenbot.engine.events import Command, CommandIssued, Started, TextReceived, parse_text
-from screenbot.engine.machine import step
+from screenbot.engine.machine import Context, step
 from screenbot.engine.messages import Ask, Completed, Option, Say, from_payload, to_payload
 from screenbot.engine.state import ScreeningState, Stage
 from screenbot.engine.transitions import TRANSITIONS, Trigger, next_stage
@@ -63,5 +63,5 @@ def test_typed_commands(text: str, event: object) -> None:
 
 def test_step_is_pure_same_inputs_same_outputs(mini: Catalog) -> None:
     now = datetime(2026, 11, 23, tzinfo=UTC)
-    runs = [step(None, Started("mini"), mini, now, random.Random(1)) for _ in range(2)]
+    runs = [step(None, Started("mini"), Context(mini, now, random.Random(1))) for _ in range(2)]
     assert runs[0] == runs[1]

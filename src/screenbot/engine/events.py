@@ -47,6 +47,8 @@ class Unsupported:
 
 
 InboundEvent = Started | TextReceived | ChoicePicked | CommandIssued | Unsupported
+Reply = TextReceived | ChoicePicked
+"""An answer to the open prompt: typed, or picked from its options."""
 
 _COMMANDS = {f"/{c.value}": c for c in Command}
 

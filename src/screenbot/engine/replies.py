@@ -35,6 +35,7 @@ CONSENT = (
 DECLINED = "No problem — nothing has been stored. If you change your mind, send /start."
 WITHDRAWN = "You've withdrawn from this screening. Thanks for your time, and good luck!"
 WELCOME_BACK = "Welcome back! Let's pick up where you left off."
+HELLO = "Hi! I screen candidates for our openings."
 PICK_FLOW = "Which opening would you like to apply for?"
 NO_OPEN_FLOWS = "There are no openings accepting candidates right now. Please check back soon."
 
@@ -117,23 +118,23 @@ CONFIRM_DELETE = (
 )
 
 
-def status(state: ScreeningState, flow: Flow) -> str:
-    if state.stage is Stage.CONSENT:
-        return f"You're at the start of the screening for {flow.title}, at the consent question."
-    if state.stage is Stage.PROFILE:
-        return (
-            f"You're filling in your profile for {flow.title}: "
-            f"{state.step} of {len(flow.profile)} answers given."
-        )
-    if state.stage is Stage.KNOCKOUT:
-        return (
-            f"You're on the role questions for {flow.title}: "
-            f"{state.step + 1} of {len(flow.knockout)}."
-        )
-    if state.stage is Stage.QUESTIONS:
-        left = len(state.plan) - state.step
-        return (
-            f"You're on question {state.step + 1} of {len(state.plan)} for {flow.title} "
-            f"({left} to go, including this one)."
-        )
-    return finished(state, flow.title)
+def status_consent(flow: Flow) -> str:
+    return f"You're at the start of the screening for {flow.title}, at the consent question."
+
+
+def status_profile(given: int, flow: Flow) -> str:
+    return (
+        f"You're filling in your profile for {flow.title}: "
+        f"{given} of {len(flow.profile)} answers given."
+    )
+
+
+def status_knockout(number: int, flow: Flow) -> str:
+    return f"You're on the role questions for {flow.title}: {number} of {len(flow.knockout)}."
+
+
+def status_questions(number: int, total: int, flow: Flow) -> str:
+    return (
+        f"You're on question {number} of {total} for {flow.title} "
+        f"({total - number + 1} to go, including this one)."
+    )

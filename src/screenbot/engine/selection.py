@@ -8,7 +8,8 @@ from collections.abc import Set
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.models import Bank, Flow, Question
-from screenbot.engine.state import QuestionRef
+from screenbot.engine.state import QuestionRef, ScreeningState
+from screenbot.engine.turn import Context
 
 
 def _spread(questions: list[Question], pick: int, rng: random.Random) -> list[Question]:
@@ -47,3 +48,18 @@ def draw(
     for section in flow.sections:
         plan += draw_section(catalog.banks[section.bank], section.pick, rng, seen)
     return tuple(plan)
+
+
+class DrawnUpFront:
+    """Fixed flows' question order: every question drawn when the questions begin, each
+    section's `pick` of its bank, and asked as drawn."""
+
+    def plan(self, state: ScreeningState, context: Context) -> tuple[QuestionRef, ...]:
+        """The drawn plan; drawn from the screening's random source the first time."""
+        if state.plan:
+            return state.plan
+        return draw(context.flow(state), context.catalog, context.rng, context.seen)
+
+    def total(self, state: ScreeningState, _context: Context) -> int:
+        """Every question of the plan."""
+        return len(state.plan)

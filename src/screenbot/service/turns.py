@@ -15,7 +15,7 @@ from datetime import datetime
 
 from screenbot.content.catalog import Catalog
 from screenbot.engine.events import ChoicePicked, Started, TextReceived
-from screenbot.engine.machine import FLOW_PICKER, StepResult, step
+from screenbot.engine.machine import FLOW_PICKER, Context, StepResult, step
 from screenbot.engine.messages import Ask
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.service.envelope import Inbound, Turn
@@ -162,9 +162,8 @@ def run_turns(
             log.info("a message came before the question it would answer; not taken as one")
             result = StepResult(state, ())
         else:
-            result = step(
-                state, inbound.event, catalog, inbound.at, rng, seen.get(candidate_id, set())
-            )
+            context = Context(catalog, inbound.at, rng, seen.get(candidate_id, frozenset()))
+            result = step(state, inbound.event, context)
         turn.result = result
         if any(isinstance(m, Ask) for m in result.outbound):
             unseen.add(inbound.chat)
