@@ -55,6 +55,9 @@ class Catalog:
         return {s.bank: self._bank_versions[s.bank] for s in flow.sections}
 
 
+_QUESTION_TAGS = {"single_choice", "multi_choice", "free_text", "numeric", "yes_no"}
+
+
 def _describe(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -70,8 +73,8 @@ def _describe(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     message = error["msg"].removeprefix("Value error, ")
     where = ".".join(
         str(p)
-        for p in loc
-        if not str(p).endswith("_choice") and p not in {"free_text", "numeric", "yes_no"}
+        for n, p in enumerate(loc)
+        if not (n and isinstance(loc[n - 1], int) and p in _QUESTION_TAGS)
     )
     return loc, f"{where}: {message}" if where else message
 

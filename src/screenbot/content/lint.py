@@ -200,14 +200,10 @@ def _adaptive(
     budget = asked - free
     budget_why = f"max_questions {asked} minus free_text.pick {free}" if free else "max_questions"
     flow_loc: Loc = ("max_questions",) if "max_questions" in data else ("sections",)
+    known = [bank for _, s in sections if (bank := banks.get(str(s.get("bank")))) is not None]
+    all_known = len(known) == len(sections)
     if free:
-        written = {
-            q.id: q
-            for _, s in sections
-            if (bank := banks.get(str(s.get("bank")))) is not None
-            for q in bank.questions
-            if isinstance(q, FreeTextQuestion)
-        }
+        written = sum(isinstance(q, FreeTextQuestion) for bank in known for q in bank.questions)
         if free >= asked:
             found.append(
                 Finding(
@@ -216,11 +212,11 @@ def _adaptive(
                     f"within max_questions {asked}",
                 )
             )
-        elif free > len(written):
+        elif all_known and free > written:
             found.append(
                 Finding(
                     ("free_text", "pick"),
-                    f"free_text.pick {free} is more than the {len(written)} free-text "
+                    f"free_text.pick {free} is more than the {written} free-text "
                     "questions in the flow's banks",
                 )
             )
@@ -240,7 +236,7 @@ def _adaptive(
                 f"scored questions the flow asks ({budget_why})",
             )
         )
-    if sections and all(banks.get(str(s.get("bank"))) for _, s in sections) and most < budget:
+    if sections and all_known and most < budget:
         found.append(
             Finding(
                 flow_loc,
