@@ -55,6 +55,10 @@ class IllegalTransitionError(ScreenbotError):
     """A trigger fired in a stage the transition table has no row for: a bug, never user input."""
 
 
+class GraderUnavailableError(ScreenbotError):
+    """The free-text grader's model could not be loaded; answers wait, ungraded, until it can."""
+
+
 class StoreError(ScreenbotError):
     """The database refused or lost something it should have kept."""
 
