@@ -9,8 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from screenbot.app import open_app
 from screenbot.content.catalog import load
+from screenbot.errors import ContentError
 from screenbot.scheduling import check_schedule
+from screenbot.settings import Settings
 from tests.content.conftest import ROOT, TINY_BANK, assert_reported, flow, write
 
 CONTENT = ROOT / "src" / "screenbot" / "content"
@@ -82,3 +87,22 @@ def test_the_schedule_check_reports_file_and_line_through_the_loader(tmp_path: P
 def test_the_schedule_check_ignores_flows_without_a_shortlist() -> None:
     assert check_schedule({"id": "quiet", "sections": []}) == []
     assert check_schedule({"shortlist": {"schedule": "0 9 * * MON-FRI"}}) == []
+
+
+async def test_the_server_refuses_to_start_on_a_schedule_that_cannot_run(tmp_path: Path) -> None:
+    banks, flows = tmp_path / "banks", tmp_path / "flows"
+    write(banks, "tiny.yaml", TINY_BANK)
+    path = write(
+        flows, "late.yaml", flow("late", schedule='"0 25 * * MON"  # <- bad cron schedule')
+    )
+    settings = Settings(
+        SCREENBOT_BANKS_DIR=str(banks),
+        SCREENBOT_FLOWS_DIR=str(flows),
+        SCREENBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'never.db'}",
+    )
+
+    with pytest.raises(ContentError) as refused:
+        async with open_app(settings):
+            pass
+
+    assert_reported(refused.value.problems, path)
