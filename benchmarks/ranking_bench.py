@@ -333,12 +333,13 @@ def run_adaptive(
     target_se: float = 0.0,
     top_k: int = TOP_K,
     keep_records: bool = False,
+    slack: int = 1,
 ) -> Outcome:
     pool = ItemPool(
         [PoolItem(it.bank, it.question, p) for it, p in zip(items, params, strict=True)]
     )
     rules = AdaptiveRules(
-        section_rules([(s.bank, s.pick, s.weight) for s in sections], length),
+        section_rules([(s.bank, s.pick, s.weight) for s in sections], length, slack),
         max_questions=length,
         target_se=target_se,
         top_k=top_k,
@@ -512,6 +513,12 @@ def partial_credit_study(
     )
 
 
+def _corr(x: FloatArray, y: FloatArray) -> str:
+    if x.std() == 0 or y.std() == 0:
+        return "  -  "
+    return f"{np.corrcoef(x, y)[0, 1]:.3f}"
+
+
 def recovery(
     label: str,
     fitted: Sequence[ItemParams],
@@ -523,12 +530,13 @@ def recovery(
     ta = np.array([p.a for p in truth])[mask]
     tb = np.array([p.b for p in truth])[mask]
     text = (
-        f"{label:<22} a: RMSE {rmse(fa, ta):.3f} r {np.corrcoef(fa, ta)[0, 1]:.3f}   "
-        f"b: RMSE {rmse(fb, tb):.3f} r {np.corrcoef(fb, tb)[0, 1]:.3f}"
+        f"{label:<28} a: RMSE {rmse(fa, ta):.3f} r {_corr(fa, ta)}   "
+        f"b: RMSE {rmse(fb, tb):.3f} r {_corr(fb, tb)}"
+        f"  off by >1: {int((np.abs(fb - tb) > 1).sum()):2d}"
     )
     a_se = np.array([np.nan if p.a_se is None else p.a_se for p in fitted])[mask]
     b_se = np.array([np.nan if p.b_se is None else p.b_se for p in fitted])[mask]
-    if np.isfinite(a_se).all():
+    if np.isfinite(a_se).all() and np.isfinite(b_se).all():
         text += (
             f"   95% CI covers a {np.mean(np.abs(fa - ta) <= 1.96 * a_se):.0%}"
             f", b {np.mean(np.abs(fb - tb) <= 1.96 * b_se):.0%}"
@@ -539,30 +547,38 @@ def recovery(
 def calibration_study(
     items: list[SimItem], sections: list[SectionSpec], screenings: int, seed: int
 ) -> None:
+    """Own EM on the answers as the engine reads them (partial credit as a share), then own EM
+    and girth on the same answers read as right/wrong (girth reads nothing else), each against
+    the truth under its own reading."""
     priors = [it.prior for it in items]
-    truth = [it.truth() for it in items]
     thetas = np.random.default_rng(seed + 5).normal(size=screenings)
     sim = run_adaptive(items, sections, 12, thetas, seed + 5, priors, keep_records=True)
     person, item, value = (np.array(v) for v in zip(*sim.records, strict=True))
-    started = time.process_time()
-    result = calibrate(person, item, value, priors)
-    cpu = time.process_time() - started
-    statuses = [r.status for r in result.items]
-    done = np.array([s is ItemStatus.CALIBRATED for s in statuses])
+    # The answers again, read as full credit or nothing: what girth can take.
+    full = np.array([float(v >= 1.0) for v in value])
     answers = np.bincount(item, minlength=len(items))
     print(
         f"    {screenings} adaptive screenings, {item.size} answers, answers per question "
         f"min {answers.min()} median {int(np.median(answers))} max {answers.max()}"
     )
-    print(
-        f"    own EM: {result.cycles} cycles, {cpu:.2f} s CPU; calibrated {done.sum()}, "
-        f"too few answers {statuses.count(ItemStatus.TOO_FEW_ANSWERS)}, "
-        f"not converged {statuses.count(ItemStatus.NOT_CONVERGED)}"
-    )
-    fitted = [r.params for r in result.items]
-    print("      " + recovery("priors (calibrated qs)", priors, truth, done))
-    print("      " + recovery("own EM", fitted, truth, done))
-    girth_figures(person, item, value, len(items), truth, done)
+    done = np.zeros(len(items), dtype=bool)
+    for label, values, partial in (("share", value, True), ("right/wrong", full, False)):
+        truth = [it.truth(partial) for it in items]
+        started = time.process_time()
+        result = calibrate(person, item, values, priors)
+        cpu = time.process_time() - started
+        statuses = [r.status for r in result.items]
+        done = np.array([s is ItemStatus.CALIBRATED for s in statuses])
+        print(
+            f"    own EM on {label}: {result.cycles} cycles, {cpu:.2f} s CPU; calibrated "
+            f"{done.sum()}, too few answers {statuses.count(ItemStatus.TOO_FEW_ANSWERS)}, "
+            f"not converged {statuses.count(ItemStatus.NOT_CONVERGED)}"
+        )
+        print("      " + recovery("priors", priors, truth, done))
+        print(
+            "      " + recovery(f"own EM ({label})", [r.params for r in result.items], truth, done)
+        )
+    girth_figures(person, item, full, len(items), [it.truth(False) for it in items], done)
 
 
 def girth_figures(
@@ -574,12 +590,12 @@ def girth_figures(
     mask: npt.NDArray[np.bool_],
 ) -> None:
     try:
-        import girth  # type: ignore[import-not-found,unused-ignore]
+        import girth  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         print("      girth: not installed (pip install girth to compare)")
         return
     dataset = np.full((n_items, int(person.max()) + 1), girth.INVALID_RESPONSE, dtype=int)
-    dataset[item, person] = (value >= 1.0).astype(int)  # girth reads right/wrong only
+    dataset[item, person] = value.astype(int)
     started = time.process_time()
     try:
         out = girth.twopl_mml(dataset)
@@ -594,12 +610,48 @@ def girth_figures(
         ItemParams(float(a[i]), float(b[i])) if ok[i] else ItemParams(1.0, 0.0)
         for i in range(n_items)
     ]
-    wild = int((~ok | (np.abs(b) > 6) | (a > 8))[mask].sum())
+    print("      " + recovery(f"girth right/wrong ({cpu:.1f} s)", fitted, truth, mask & ok))
     print(
         "      "
-        + recovery(f"girth ({cpu:.2f} s CPU)", fitted, truth, mask & ok)
-        + f"   runaway estimates {wild}"
+        + recovery("girth, all questions", fitted, truth, ok)
+        + f"  (own EM keeps priors for {int((~mask).sum())} of them)"
     )
+
+
+def choices_table(
+    label: str,
+    items: list[SimItem],
+    sections: list[SectionSpec],
+    thetas: FloatArray,
+    seed: int,
+    calibration_screenings: int,
+) -> None:
+    """What exposure control, content balance and an early stop cost, with calibrated params."""
+    priors = [it.prior for it in items]
+    sim = run_adaptive(
+        items,
+        sections,
+        12,
+        np.random.default_rng(seed + 7).normal(size=calibration_screenings),
+        seed + 7,
+        priors,
+        keep_records=True,
+    )
+    person, item, value = zip(*sim.records, strict=True)
+    params = [r.params for r in calibrate(person, item, value, priors).items]
+    cells = []
+    for name, kw in (
+        ("top 1", {"top_k": 1}),
+        ("top 4", {}),
+        ("top 8", {"top_k": 8}),
+        ("exact shares (slack 0)", {"slack": 0}),
+        ("slack 2", {"slack": 2}),
+        ("stop at SE 0.40", {"target_se": 0.40}),
+        ("stop at SE 0.45", {"target_se": 0.45}),
+    ):
+        out = run_adaptive(items, sections, 12, thetas, seed + 12, params, **kw)
+        cells.append(f"{name} {spearman(thetas, out.total):.3f} (len {out.lengths.mean():.1f})")
+    print(f"    {label}, 12 at most, calibrated: " + "; ".join(cells))
 
 
 def timing(seed: int, repeats: int, candidates: int) -> None:
@@ -651,7 +703,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--flows", type=Path, default=ROOT / "conversations")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument(
-        "--part", choices=["all", "ranking", "partial", "calibration", "timing"], default="all"
+        "--part",
+        choices=["all", "ranking", "partial", "calibration", "timing", "choices"],
+        default="all",
     )
     return parser.parse_args(argv)
 
@@ -728,7 +782,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\n4. CPU time")
         timing(seed, 3 if args.quick else 5, 30 if args.quick else 200)
 
-    parts = {"ranking": ranking, "partial": partial, "calibration": calibration, "timing": cpu}
+    def choices() -> None:
+        print("\n5. Adaptive settings (default: top 4, slack 1, no early stop): rho (mean length)")
+        for flow_id in sorted(catalog.flows):
+            sections = flow_sections(catalog, flow_id)
+            rng = np.random.default_rng(seed + 1)
+            items = bundled_items(catalog, [s.bank for s in sections], rng)
+            choices_table(flow_id, items, sections, thetas, seed, args.calibration_screenings)
+
+    parts = {
+        "ranking": ranking,
+        "partial": partial,
+        "calibration": calibration,
+        "timing": cpu,
+        "choices": choices,
+    }
     for name, part in parts.items():
         if args.part in ("all", name):
             part()
