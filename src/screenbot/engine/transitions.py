@@ -74,8 +74,14 @@ def next_stage(stage: Stage, trigger: Trigger) -> Stage:
 
 
 def move(state: ScreeningState, trigger: Trigger, now: datetime) -> ScreeningState:
-    """The screening after `trigger`, at the first step of the stage it leads to."""
-    return replace(state, stage=next_stage(state.stage, trigger), step=0, updated_at=now)
+    """The screening after `trigger`, at the first step of the stage it leads to. An open
+    confirmation stays open only if it could be asked there: a screening that expires while
+    asking to withdraw has nothing left to withdraw from."""
+    stage = next_stage(state.stage, trigger)
+    pending = state.pending
+    if pending is not None and stage not in CONFIRMATIONS[pending].asked_in:
+        pending = None
+    return replace(state, stage=stage, step=0, pending=pending, updated_at=now)
 
 
 def asked_by(command: Command) -> Pending | None:
