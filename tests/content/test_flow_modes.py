@@ -6,13 +6,23 @@ that line with a message containing `text` (see conftest.py).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from screenbot.content.catalog import errors, load, load_catalog
 from screenbot.content.models import FreeTextPlan, Mode, Section
-from tests.content.conftest import ROOT, TINY_BANK, assert_reported, bank, flow, write
+from tests.content.conftest import (
+    BUNDLED_BANKS,
+    ROOT,
+    TINY_BANK,
+    assert_reported,
+    bank,
+    flow,
+    write,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -341,3 +351,19 @@ def test_switching_a_flow_to_adaptive_changes_its_version(tmp_path: Path) -> Non
     assert adaptive_a != adaptive_b
     assert fixed_c == fixed_d, "writing out the default mode is not an edit"
     assert adaptive_a != fixed_c
+
+
+def test_the_adaptive_example_in_the_docs_lints_clean_on_the_bundled_banks(
+    tmp_path: Path,
+) -> None:
+    docs = (ROOT / "docs" / "content-format.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(e) for e in re.findall(r"```yaml\n(.*?)```", docs, re.DOTALL)]
+    examples = [e for e in blocks if isinstance(e, dict)]
+    fixed = next(e for e in examples if "sections" in e and "id" in e)
+    adaptive_part = next(e for e in examples if e.get("mode") == "adaptive")
+    write(tmp_path, "backend-karachi.yaml", yaml.safe_dump({**fixed, **adaptive_part}))
+
+    catalog, problems = load([tmp_path, BUNDLED_BANKS])
+
+    assert problems == []
+    assert catalog.flow("backend-karachi").mode is Mode.ADAPTIVE
