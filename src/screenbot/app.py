@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from screenbot.clock import Clock, utcnow
 from screenbot.content.catalog import Catalog, load_catalog
 from screenbot.errors import StoreError
 from screenbot.metrics import Metrics
 from screenbot.scheduling import check_schedule
 from screenbot.service import ScreeningService
+from screenbot.service.privacy import Privacy
 from screenbot.settings import Settings
 from screenbot.store.database import Database, open_database
 from screenbot.store.migrate import is_current, upgrade
@@ -26,11 +28,15 @@ class App:
     catalog: Catalog
     database: Database
     service: ScreeningService
+    privacy: Privacy
     metrics: Metrics
+    clock: Clock
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncIterator[App]:
+async def open_app(
+    settings: Settings, *, migrate: bool | None = None, clock: Clock = utcnow
+) -> AsyncIterator[App]:
     """Load content, open the database and build the service; close everything on exit.
 
     SQLite databases are migrated automatically (one local file, one operator); PostgreSQL
@@ -45,9 +51,10 @@ async def open_app(settings: Settings, *, migrate: bool | None = None) -> AsyncI
             raise StoreError("The database schema is out of date: run `screenbot db upgrade`.")
         metrics = Metrics()
         lease = timedelta(seconds=settings.outbox_lease_seconds)
-        service = ScreeningService(database, catalog, metrics=metrics, lease=lease)
+        service = ScreeningService(database, catalog, metrics=metrics, lease=lease, clock=clock)
+        privacy = Privacy(database, clock)
         try:
-            yield App(settings, catalog, database, service, metrics)
+            yield App(settings, catalog, database, service, privacy, metrics, clock)
         finally:
             try:
                 await service.flush()

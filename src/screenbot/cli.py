@@ -9,7 +9,6 @@ import logging
 import signal
 import sys
 from collections.abc import Coroutine
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -30,8 +29,6 @@ from screenbot.scheduling import check_schedule
 from screenbot.settings import Settings
 from screenbot.store.database import open_database
 from screenbot.store.migrate import upgrade
-from screenbot.store.privacy import export_candidate
-from screenbot.store.repository import Repository
 
 T = TypeVar("T")
 log = logging.getLogger("screenbot")
@@ -199,7 +196,9 @@ def digest(
         async with open_app(settings) as parts:
             target = parts.catalog.flow(flow)
             if dry_run:
-                built = await Digests(parts.database, parts.catalog, None).build(target, _now())
+                built = await Digests(parts.database, parts.catalog, None).build(
+                    target, parts.clock()
+                )
                 return built.text
             if settings.slack_bot_token is None or target.shortlist is None:
                 raise ScreenbotError(
@@ -209,15 +208,13 @@ def digest(
             poster = SlackPoster(
                 web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
             )
-            built = await Digests(parts.database, parts.catalog, poster).build(target, _now())
+            built = await Digests(parts.database, parts.catalog, poster).build(
+                target, parts.clock()
+            )
             channel, ts = await poster.post(target.shortlist.slack_channel, built)
             return f"posted to {target.shortlist.slack_channel} ({channel}, ts {ts})"
 
     typer.echo(_run(go()))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @candidate_app.command("forget")
@@ -225,11 +222,8 @@ def candidate_forget(candidate_id: Annotated[int, typer.Argument(help="Candidate
     """Erase a candidate's personal data and answers."""
 
     async def go() -> None:
-        now = datetime.now(UTC)
         async with open_app(Settings()) as parts:
-            await parts.database.write(
-                lambda conn: Repository(conn).erase_candidate(candidate_id, now)
-            )
+            await parts.privacy.forget(candidate_id)
 
     _run(go())
     typer.echo(f"candidate {candidate_id} erased.")
@@ -241,7 +235,7 @@ def candidate_export(candidate_id: Annotated[int, typer.Argument(help="Candidate
 
     async def go() -> dict[str, Any]:
         async with open_app(Settings()) as parts:
-            return await export_candidate(parts.database, candidate_id)
+            return await parts.privacy.export(candidate_id)
 
     typer.echo(json.dumps(_run(go()), indent=2, ensure_ascii=False))
 

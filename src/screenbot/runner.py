@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
 
-from screenbot.app import open_app
+from screenbot.app import App, open_app
+from screenbot.channels.channel import Channel
 from screenbot.channels.slack.channel import SlackChannel
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.channels.telegram import TelegramChannel
 from screenbot.errors import ScreenbotError
 from screenbot.recruiting.digests import Digests
+from screenbot.recruiting.service import RecruitingService
 from screenbot.scheduling import JobScheduler, cron_trigger
 from screenbot.settings import Settings
-from screenbot.store.privacy import anonymise_finished
 from screenbot.web.app import build_web
 from screenbot.web.listener import listening_socket
 
@@ -41,55 +43,66 @@ def _check(settings: Settings) -> None:
         )
 
 
+def _slack_client(settings: Settings) -> AsyncWebClient | None:
+    if not settings.slack_enabled:
+        return None
+    assert settings.slack_bot_token is not None
+    return web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+
+
+def _channels(
+    parts: App, slack: AsyncWebClient | None, recruiting: RecruitingService | None
+) -> list[Channel]:
+    """The channels whose tokens are set, ready to start."""
+    channels: list[Channel] = []
+    if parts.settings.telegram_enabled:
+        channels.append(TelegramChannel(parts.settings, parts.service))
+    if slack is not None and recruiting is not None:
+        channels.append(SlackChannel(parts.settings, slack, parts.service, recruiting, parts.clock))
+    return channels
+
+
 async def serve(
     settings: Settings, stop: asyncio.Event, on_ready: Callable[[int], None] | None = None
 ) -> None:
     """Run until `stop` is set; `on_ready` gets the HTTP port once everything listens."""
     _check(settings)
     async with open_app(settings) as parts:
-        telegram = TelegramChannel(settings, parts.service) if settings.telegram_enabled else None
-        slack = digests = None
-        scheduler = JobScheduler()
-        if settings.slack_enabled:
-            assert settings.slack_bot_token is not None
-            client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-            digests = Digests(
-                parts.database, parts.catalog, SlackPoster(client), metrics=parts.metrics
+        # Recruiters work in Slack: without it there are no digests to post or buttons to press.
+        slack = _slack_client(settings)
+        digests = recruiting = None
+        if slack is not None:
+            poster = SlackPoster(slack)
+            digests = Digests(parts.database, parts.catalog, poster, parts.clock, parts.metrics)
+            recruiting = RecruitingService(
+                parts.database, parts.catalog, digests, clock=parts.clock, lease=parts.service.lease
             )
-            slack = SlackChannel(settings, client, parts.service, parts.catalog, digests)
+        channels = _channels(parts, slack, recruiting)
+        scheduler = JobScheduler()
+        if digests is not None:
             digests.schedule(scheduler)
+        if settings.retention_days is not None:
+            keep = timedelta(days=settings.retention_days)
 
-            async def pump_slack() -> None:
-                assert slack is not None
-                await slack.pump()
+            async def retention() -> None:
+                erased = await parts.privacy.anonymise_older_than(keep)
+                log.info("retention: anonymised %d finished screening(s)", erased)
 
-            scheduler.every("slack-outbox", slack.courier.pump_every, pump_slack)
-        web = build_web(parts.database, telegram, slack, digests, parts.metrics)
+            scheduler.cron("retention", cron_trigger("0 3 * * *", "UTC"), retention)
+        web = build_web(parts.database, channels, digests, parts.metrics)
         sock = listening_socket(settings.http_host, settings.http_port)
         config = uvicorn.Config(web, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         http = asyncio.create_task(server.serve(sockets=[sock]))
+        started: list[Channel] = []
         try:
-            if telegram is not None:
-                await telegram.start()
-                log.info(
-                    "Telegram channel started (%s)",
-                    "webhook" if telegram.webhook_url else "polling",
-                )
-            if settings.retention_days is not None:
-                keep = timedelta(days=settings.retention_days)
-
-                async def retention() -> None:
-                    erased = await anonymise_finished(parts.database, datetime.now(UTC) - keep)
-                    log.info("retention: anonymised %d finished screening(s)", erased)
-
-                scheduler.cron("retention", cron_trigger("0 3 * * *", "UTC"), retention)
+            for channel in channels:
+                await channel.start()
+                started.append(channel)
+                log.info("%s channel started (%s)", channel.name, channel.health())
             scheduler.start()
-            if slack is not None and digests is not None:
-                await slack.start()
+            if digests is not None:
                 await digests.catch_up()
-                mode = "Socket Mode" if slack.app_token else "HTTP at /slack/events"
-                log.info("Slack channel started (%s)", mode)
             if on_ready is not None:
                 on_ready(sock.getsockname()[1])
             await stop.wait()
@@ -98,7 +111,5 @@ async def serve(
             server.should_exit = True  # first: requests in flight finish with the channels up
             await http
             sock.close()
-            if slack is not None:
-                await slack.stop()
-            if telegram is not None:
-                await telegram.stop()
+            for channel in reversed(started):
+                await channel.stop()

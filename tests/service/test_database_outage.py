@@ -41,7 +41,7 @@ async def through_proxy(pg_url: str, proxy: Proxy) -> AsyncIterator[Database]:
 
 
 async def healthz(database: Database) -> int:
-    transport = httpx.ASGITransport(app=build_web(database, None))
+    transport = httpx.ASGITransport(app=build_web(database))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
         return (await client.get("/healthz")).status_code
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
+from screenbot.clock import Clock, utcnow
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, parse_text
 from screenbot.engine.messages import Ask, Completed, Outbound, render_plain
-from screenbot.service import Identity, Inbound, ScreeningService
-from screenbot.store.outbox import Delivery
+from screenbot.service import Delivery, Identity, Inbound, ScreeningService
 
 CHANNEL = "console"
 QUIT = {"/quit", "/exit"}
@@ -21,10 +20,6 @@ _NUMBERS = re.compile(r"^\s*\d+(?:\s*[, ]\s*\d+)*\s*$")
 
 ReadLine = Callable[[], Awaitable[str | None]]
 Write = Callable[[str], None]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_event(line: str, last_ask: Ask | None) -> InboundEvent:
@@ -46,7 +41,7 @@ class ConsoleChat:
         name: str,
         read_line: ReadLine,
         write: Write,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.service = service
         self.identity = Identity(CHANNEL, name, address=name, display_name=name)
@@ -88,6 +83,6 @@ class ConsoleChat:
 
     async def _flush_pending(self) -> None:
         """Show replies a crash kept from being shown last time, before anything new."""
-        mine = await self.service.outbox.pending(CHANNEL, address=self.identity.address)
+        mine = await self.service.unsent(CHANNEL, self.identity.address)
         self._show(mine)
         await self.service.delivered(mine)

@@ -15,15 +15,13 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from enum import Enum
 
 from screenbot.engine.messages import Notice, Outbound, mergeable, merged
-from screenbot.service import ScreeningService
-from screenbot.store.outbox import Delivery
+from screenbot.service import Delivery, ScreeningService
 
 
 class Outcome(Enum):
@@ -56,24 +54,13 @@ class Tapped:
     answer: str
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Courier(ABC):
     max_text = 3000  # characters one platform message carries, for merging a turn's replies
 
-    def __init__(
-        self,
-        channel: str,
-        service: ScreeningService,
-        *,
-        clock: Callable[[], datetime] = _utcnow,
-    ) -> None:
+    def __init__(self, channel: str, service: ScreeningService) -> None:
         self.channel = channel
         self.service = service
         self.metrics = service.metrics
-        self._clock = clock
         self._in_flight: set[int] = set()
         self._chats: dict[str, tuple[asyncio.Lock, int]] = {}
         self._behind: set[str] = set()  # chats with a message left for the pump
@@ -108,7 +95,7 @@ class Courier(ABC):
         out; a pump takes the rest once it lapses."""
         if not deliveries:
             return
-        deadline = time.monotonic() + self.service.outbox.lease.total_seconds() / 2
+        deadline = time.monotonic() + self.service.lease.total_seconds() / 2
         chat = deliveries[0].address
         sent: list[Delivery] = []
         self._in_flight.update(d.id for d in deliveries)
@@ -162,14 +149,14 @@ class Courier(ABC):
     @property
     def pump_every(self) -> float:
         """Seconds between pumps: often enough that a lapsed lease is picked up soon after."""
-        return min(5.0, self.service.outbox.lease.total_seconds() / 3)
+        return min(5.0, self.service.lease.total_seconds() / 3)
 
     async def pump(self, *, steal: bool = False) -> None:
         """Send what the outbox still holds, chat by chat, in the order it was written.
 
         `steal` takes messages still leased too: only for a process that knows it is alone.
         """
-        pending = await self.service.outbox.claim(self.channel, self._clock(), steal=steal)
+        pending = await self.service.claim_unsent(self.channel, steal=steal)
         chats: dict[str, list[Delivery]] = {}
         for delivery in pending:
             if delivery.id not in self._in_flight:
@@ -183,16 +170,16 @@ class Courier(ABC):
 
     async def blocked(self, parcel: Parcel) -> Outcome:
         self.error("blocked")
-        await self.service.outbox.blocked(parcel.deliveries[0].candidate_id, self._clock())
+        await self.service.unreachable(parcel.deliveries[0].candidate_id)
         return Outcome.BLOCKED
 
     async def dropped(self, parcel: Parcel, error: str) -> Outcome:
         self.error("refused")
         for delivery in parcel.deliveries:
-            await self.service.outbox.give_up(delivery, error, self._clock())
+            await self.service.undeliverable(delivery, error)
         return Outcome.DROPPED
 
     async def failed(self, parcel: Parcel, error: str) -> None:
         """Count an attempt that may succeed later."""
         for delivery in parcel.deliveries:
-            await self.service.outbox.failed(delivery, error)
+            await self.service.send_failed(delivery, error)

@@ -9,12 +9,10 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from screenbot.content.models import Flow
-from screenbot.engine.state import ScreeningState, Stage
+from screenbot.engine.state import Stage
 from screenbot.store.database import Database
-from screenbot.store.schema import Answer, Candidate, Screening
+from screenbot.store.results import Result, latest_results
 
 PROFILE_COLUMNS = (
     "full_name",
@@ -30,11 +28,11 @@ PROFILE_COLUMNS = (
 )
 
 
-def _row(flow: Flow, screening: Any, seconds: list[float]) -> dict[str, Any]:
-    state = ScreeningState.from_json(screening.state)
+def _row(flow: Flow, result: Result) -> dict[str, Any]:
+    state, seconds = result.state, result.seconds
     profile = state.profile_dict
     sections = dict(state.section_scores)
-    row: dict[str, Any] = {"candidate_id": screening.candidate_id, "screening_id": screening.id}
+    row: dict[str, Any] = {"candidate_id": result.candidate_id, "screening_id": result.screening_id}
     row |= {c: profile.get(c) for c in PROFILE_COLUMNS if c in {f.value for f in flow.profile}}
     row |= {
         "stage": state.stage.value,
@@ -46,34 +44,15 @@ def _row(flow: Flow, screening: Any, seconds: list[float]) -> dict[str, Any]:
         "seconds_total": round(sum(seconds), 1),
         "seconds_median": round(statistics.median(seconds), 1) if seconds else None,
         "started_at": state.started_at.isoformat(),
-        "completed_at": screening.completed_at.isoformat() if screening.completed_at else None,
-        "flow_version": screening.flow_version,
+        "completed_at": result.completed_at.isoformat() if result.completed_at else None,
+        "flow_version": result.flow_version,
     }
     return row
 
 
 async def results(database: Database, flow: Flow) -> list[dict[str, Any]]:
     """Each candidate's latest screening for the flow, best total first, unfinished last."""
-    return await database.read(lambda conn: _results(conn, flow))
-
-
-def _results(conn: Connection, flow: Flow) -> list[dict[str, Any]]:
-    screenings = conn.execute(
-        select(Screening)
-        .join(Candidate, Candidate.id == Screening.candidate_id)
-        .where(Screening.flow_id == flow.id, Candidate.erased_at.is_(None))
-        .order_by(Screening.candidate_id, Screening.updated_at)
-    ).all()
-    timings = conn.execute(
-        select(Answer.screening_id, Answer.seconds)
-        .join(Screening, Screening.id == Answer.screening_id)
-        .where(Screening.flow_id == flow.id)
-    )
-    seconds: dict[int, list[float]] = {}
-    for t in timings:
-        seconds.setdefault(t.screening_id, []).append(t.seconds)
-    latest = {s.candidate_id: s for s in screenings}
-    rows = [_row(flow, s, seconds.get(s.id, [])) for s in latest.values()]
+    rows = [_row(flow, r) for r in await latest_results(database, flow.id)]
     return sorted(rows, key=lambda r: (r["total"] is None, -(r["total"] or 0), r["candidate_id"]))
 
 

@@ -2,5 +2,7 @@
 
 from screenbot.service.envelope import Identity, Inbound, Turn
 from screenbot.service.screening import ScreeningService
+from screenbot.store.database import is_outage
+from screenbot.store.outbox import Delivery
 
-__all__ = ["Identity", "Inbound", "ScreeningService", "Turn"]
+__all__ = ["Delivery", "Identity", "Inbound", "ScreeningService", "Turn", "is_outage"]

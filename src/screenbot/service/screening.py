@@ -17,10 +17,9 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import Connection
-
+from screenbot.clock import Clock, utcnow
 from screenbot.content.catalog import Catalog
 from screenbot.engine.messages import Ask
 from screenbot.logs import current_screening
@@ -29,16 +28,12 @@ from screenbot.service.envelope import Inbound, Turn
 from screenbot.service.turns import run_turns
 from screenbot.store.database import Database, is_outage
 from screenbot.store.outbox import DEFAULT_LEASE, Delivery, Outbox
-from screenbot.store.repository import Repository
+from screenbot.store.repository import Repository, transaction
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
 MARK_WITHIN = 0.25  # seconds a noted send may wait for another commit to ride on
 MAX_CHATS_REMEMBERED = 100_000
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _new_seed() -> int:
@@ -63,7 +58,7 @@ class ScreeningService:
         catalog: Catalog,
         *,
         seeds: Callable[[], int] = _new_seed,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
         metrics: Metrics | None = None,
         lease: timedelta = DEFAULT_LEASE,
         outage_patience: float = 30.0,
@@ -159,6 +154,33 @@ class ScreeningService:
             for stale in list(self._asked_as)[: MAX_CHATS_REMEMBERED // 2]:
                 del self._asked_as[stale]
 
+    # --- what couriers ask of the outbox ----------------------------------------------------
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed reply is the claimer's to send before any pump may take it."""
+        return self.outbox.lease
+
+    async def unsent(self, channel: str, address: str) -> list[Delivery]:
+        """A chat's replies not yet sent, claimed or not, oldest first."""
+        return await self.outbox.pending(channel, address=address)
+
+    async def claim_unsent(self, channel: str, *, steal: bool = False) -> list[Delivery]:
+        """Replies whose sender gave up or died, now this caller's to send (see `Outbox`)."""
+        return await self.outbox.claim(channel, self._clock(), steal=steal)
+
+    async def send_failed(self, delivery: Delivery, error: str) -> None:
+        """An attempt that may succeed later: the reply stays unsent."""
+        await self.outbox.failed(delivery, error)
+
+    async def undeliverable(self, delivery: Delivery, error: str) -> None:
+        """A reply the platform will never take: stop trying it."""
+        await self.outbox.give_up(delivery, error, self._clock())
+
+    async def unreachable(self, candidate_id: int) -> None:
+        """The person blocked the bot: nothing more is sent to them."""
+        await self.outbox.blocked(candidate_id, self._clock())
+
     def _waiting_chats(self) -> frozenset[tuple[str, str]]:
         now = time.monotonic()
         for delivery_id in [i for i, (_, until) in self._unsent.items() if until < now]:
@@ -231,8 +253,7 @@ class ScreeningService:
         waiting = self._waiting_chats()
         now = self._clock()
 
-        def work(conn: Connection) -> tuple[list[Turn], list[tuple[str, str]]]:
-            repo = Repository(conn)
+        def work(repo: Repository) -> tuple[list[Turn], list[tuple[str, str]]]:
             repo.mark_sent(sent, now)
             return run_turns(
                 repo,
@@ -246,7 +267,7 @@ class ScreeningService:
             )
 
         try:
-            turns, outcomes = await self.database.write(work)
+            turns, outcomes = await transaction(self.database, work)
         except BaseException:
             self._noted[:0] = noted
             raise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, selec
 
 from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 from screenbot.errors import CandidateNotFoundError
-from screenbot.store.database import dialect_insert
+from screenbot.store.database import Database, T, dialect_insert
 from screenbot.store.outbox import ERASED, Delivery, Reply
 from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessage, Screening
 
@@ -277,3 +277,9 @@ class Repository:
         )
         if not found.rowcount:
             raise CandidateNotFoundError(candidate_id)
+
+
+async def transaction(database: Database, work: Callable[[Repository], T]) -> T:
+    """Run `work` on a repository in one transaction: committed if it returns, rolled back if
+    it raises. What services use, so none of them holds a connection."""
+    return await database.write(lambda conn: work(Repository(conn)))

@@ -1,103 +1,60 @@
-"""The ASGI app: routes translate HTTP to channel calls and nothing more."""
+"""The ASGI app: /healthz, /metrics, and whatever routes the enabled channels register."""
 
 from __future__ import annotations
 
-import hmac
-import json
-import logging
+from collections.abc import Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from screenbot.channels.slack.channel import SlackChannel
-from screenbot.channels.telegram import TelegramChannel
+from screenbot.channels.channel import DOWN, Channel
 from screenbot.metrics import Metrics
 from screenbot.recruiting.digests import Digests
 from screenbot.store.database import Database
+from screenbot.store.health import outbox_backlog, ping
 from screenbot.store.migrate import is_current
-from screenbot.store.schema import OutboxMessage
 
-log = logging.getLogger(__name__)
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+KNOWN_CHANNELS = ("telegram", "slack", "console")  # always exported, at 0 when idle
 
 
 def build_web(
     database: Database,
-    telegram: TelegramChannel | None,
-    slack: SlackChannel | None = None,
+    channels: Sequence[Channel] = (),
     digests: Digests | None = None,
     metrics: Metrics | None = None,
 ) -> Starlette:
     async def exposition(_request: Request) -> Response:
         assert metrics is not None
-        counts = (
-            select(OutboxMessage.channel, func.count(OutboxMessage.id))
-            .where(OutboxMessage.sent_at.is_(None))
-            .group_by(OutboxMessage.channel)
-        )
-        backlog = dict(await database.read(lambda conn: conn.execute(counts).all()))
-        for channel in {"telegram", "slack", "console", *backlog}:
+        backlog = await outbox_backlog(database)
+        for channel in {*KNOWN_CHANNELS, *backlog}:
             metrics.outbox_backlog.labels(channel).set(backlog.get(channel, 0))
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(_request: Request) -> Response:
-        channels = {}
-        if telegram is not None:
-            channels["telegram"] = telegram.state()
-        if slack is not None:
-            channels["slack"] = "socket mode" if slack.app_token else "http"
+        connected = {channel.name: channel.health() for channel in channels}
         try:
-            await database.read(lambda conn: conn.execute(text("SELECT 1")))
+            await ping(database)
             current = await is_current(database)
             stuck = await digests.stuck() if digests is not None else []
         except Exception as exc:  # any failure to reach the database is "unhealthy"
-            body = {"status": "unhealthy", "database": str(exc)[:200], "channels": channels}
+            body = {"status": "unhealthy", "database": str(exc)[:200], "channels": connected}
             return JSONResponse(body, 503)
         report = {
             "database": "ok",
             "migrations": "current" if current else "behind",
-            "channels": channels,
+            "channels": connected,
             "digests_failed": stuck,
         }
-        if not current or "down" in channels.values():
+        if not current or DOWN in connected.values():
             return JSONResponse({"status": "unhealthy", **report}, 503)
         return JSONResponse({"status": "degraded" if stuck else "ok", **report})
 
-    async def telegram_webhook(request: Request) -> Response:
-        assert telegram is not None
-        assert telegram.webhook_secret is not None
-        expected = telegram.webhook_secret.get_secret_value().encode()
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            return Response(status_code=403)
-        try:
-            payload = json.loads(await request.body())
-        except ValueError:
-            return Response(status_code=400)
-        if not isinstance(payload, dict):
-            return Response(status_code=400)
-        try:
-            await telegram.feed(payload)
-        except Exception:  # Telegram delivers the update again after a non-2xx answer
-            log.exception("a Telegram update could not be handled; asking for it again")
-            return Response(status_code=503)
-        return Response(status_code=200)
-
-    routes = [Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz)]
     if metrics is not None:
         routes.append(Route("/metrics", exposition))
-    if slack is not None and slack.app_token is None:
-        bolt = AsyncSlackRequestHandler(slack.app)
-
-        async def slack_events(request: Request) -> Response:
-            return await bolt.handle(request)
-
-        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
-    if telegram is not None and telegram.webhook_url:
-        routes.append(Route("/telegram/webhook", telegram_webhook, methods=["POST"]))
+    for channel in channels:
+        routes.extend(channel.routes())
     return Starlette(routes=routes)

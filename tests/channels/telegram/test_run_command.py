@@ -47,7 +47,7 @@ async def test_run_serves_telegram_and_stops_cleanly_without_logging_the_token(
     assert process.returncode == 0, log
     records = [json.loads(line) for line in log.splitlines() if line.strip()]
     messages = {r["message"] for r in records}
-    assert {"screenbot is running", "Telegram channel started (polling)"} <= messages
+    assert {"screenbot is running", "telegram channel started (polling)"} <= messages
     turns = [r for r in records if r["message"] == "turn handled"]
     assert turns
     assert all(isinstance(t["screening_id"], int) for t in turns)

@@ -15,19 +15,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
+from starlette.routing import BaseRoute
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
 from screenbot.channels.background import Background
+from screenbot.channels.channel import DOWN
 from screenbot.channels.courier import Tapped
 from screenbot.channels.telegram.courier import TelegramCourier
 from screenbot.channels.telegram.pacing import BULK, Pacer
 from screenbot.channels.telegram.polling import ConfirmingPoller
 from screenbot.channels.telegram.translate import CHANNEL, NotPrivate, Press, Toggle, read
+from screenbot.channels.telegram.webhook import webhook_route
 from screenbot.engine.messages import Say
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService, Turn
@@ -51,6 +54,8 @@ TAP_ANSWER = 200  # characters Telegram shows in the notice that answers a tap
 
 
 class TelegramChannel:
+    name = CHANNEL
+
     def __init__(self, settings: Settings, service: ScreeningService) -> None:
         assert settings.telegram_bot_token is not None
         builder = (
@@ -100,13 +105,19 @@ class TelegramChannel:
         await app.stop()
         await app.shutdown()
 
-    def state(self) -> str:
+    def health(self) -> str:
         """How the channel is connected, for /healthz."""
         if not self.application.running:
-            return "down"
+            return DOWN
         if self.webhook_url:
             return "webhook"
-        return "polling" if self._poll is not None and not self._poll.done() else "down"
+        return "polling" if self._poll is not None and not self._poll.done() else DOWN
+
+    def routes(self) -> Sequence[BaseRoute]:
+        if not self.webhook_url:
+            return ()
+        assert self.webhook_secret is not None  # the runner refuses a webhook without one
+        return (webhook_route(self.webhook_secret, self.feed),)
 
     async def feed(self, payload: dict[str, Any]) -> None:
         """Handle one update from the webhook before it is acknowledged.

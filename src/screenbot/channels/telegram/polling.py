@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from screenbot.store.database import is_outage
+from screenbot.service import is_outage
 
 log = logging.getLogger(__name__)
 LONG_POLL_SECONDS = 10

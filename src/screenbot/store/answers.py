@@ -1,0 +1,39 @@
+"""A screening's stored answers, in the order they were given: what recruiters read back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from screenbot.store.database import Database
+from screenbot.store.schema import Answer
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    position: int
+    bank_id: str
+    question_id: str
+    raw: str | None  # None once the candidate's data was anonymised
+    points: float
+    max_points: float
+    seconds: float
+
+
+async def answers_of(database: Database, screening_id: int) -> list[StoredAnswer]:
+    query = (
+        select(
+            Answer.position,
+            Answer.bank_id,
+            Answer.question_id,
+            Answer.raw_answer,
+            Answer.points,
+            Answer.max_points,
+            Answer.seconds,
+        )
+        .where(Answer.screening_id == screening_id)
+        .order_by(Answer.position)
+    )
+    rows = await database.read(lambda conn: conn.execute(query).all())
+    return [StoredAnswer(*row) for row in rows]
