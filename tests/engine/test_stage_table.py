@@ -16,7 +16,13 @@ from screenbot.engine.prompts import prompt_key
 from screenbot.engine.selection import DrawnUpFront, draw
 from screenbot.engine.stages import STAGES, questions, settle
 from screenbot.engine.state import Pending, QuestionRef, ScreeningState, Stage
-from screenbot.engine.transitions import CONFIRMATIONS, TRANSITIONS, Trigger, asked_by, move
+from screenbot.engine.transitions import (
+    CONFIRMATIONS,
+    TRANSITIONS,
+    Trigger,
+    confirmation_asked_by,
+    move,
+)
 from screenbot.engine.turn import Context
 from tests.engine.conftest import PROFILE, Script, correct_reply
 
@@ -61,7 +67,7 @@ def test_every_confirmation_has_a_row_words_and_a_command_of_its_own() -> None:
     assert set(CONFIRMATIONS) == set(WORDING) == set(Pending)
     commands = [row.asked_by for row in CONFIRMATIONS.values()]
     assert len(set(commands)) == len(commands)
-    assert all(asked_by(row.asked_by) is p for p, row in CONFIRMATIONS.items())
+    assert all(confirmation_asked_by(row.asked_by) is p for p, row in CONFIRMATIONS.items())
 
 
 def test_the_transition_table_covers_every_confirmation_row() -> None:

@@ -59,6 +59,7 @@ class Answer:
 
 
 def read_yes_no(reply: TextReceived | ChoicePicked) -> bool | None:
+    """Yes, no, or None when the reply is neither, in any of the ways people say them."""
     if isinstance(reply, ChoicePicked):
         picked = reply.choice_ids[0] if len(reply.choice_ids) == 1 else ""
     else:
@@ -71,6 +72,7 @@ def read_yes_no(reply: TextReceived | ChoicePicked) -> bool | None:
 
 
 def choice_options(question: SingleChoiceQuestion | MultiChoiceQuestion) -> tuple[Option, ...]:
+    """A choice question's choices as the options a channel shows."""
     return tuple(Option(c.id, c.text) for c in question.choices)
 
 
@@ -99,6 +101,7 @@ def _read_choices(
 
 
 def read_answer(question: Question, reply: TextReceived | ChoicePicked) -> Answer | Invalid:
+    """A reply in the form its question is scored by, or why it must be asked again."""
     if isinstance(question, SingleChoiceQuestion | MultiChoiceQuestion):
         choices = _read_choices(question, reply)
         if isinstance(choices, Invalid):

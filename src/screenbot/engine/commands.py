@@ -11,7 +11,7 @@ from screenbot.engine.events import Command
 from screenbot.engine.messages import Say
 from screenbot.engine.stages import STAGES
 from screenbot.engine.state import ScreeningState
-from screenbot.engine.transitions import CONFIRMATIONS, asked_by
+from screenbot.engine.transitions import CONFIRMATIONS, confirmation_asked_by
 from screenbot.engine.turn import Context, StepResult
 from screenbot.errors import IllegalTransitionError
 
@@ -27,7 +27,7 @@ def run(state: ScreeningState, command: Command, context: Context) -> StepResult
     if command is Command.CANCEL and state.pending is not None:
         cleared = replace(state, pending=None, updated_at=context.now)
         return StepResult(cleared, (Say(replies.CARRY_ON),))
-    pending = asked_by(command)
+    pending = confirmation_asked_by(command)
     if pending is None:
         raise IllegalTransitionError(f"/{command.value} has no row in the confirmation table")
     if state.stage not in CONFIRMATIONS[pending].asked_in:

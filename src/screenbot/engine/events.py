@@ -7,6 +7,8 @@ from enum import StrEnum
 
 
 class Command(StrEnum):
+    """The commands a candidate can send during a screening."""
+
     HELP = "help"
     STATUS = "status"
     BACK = "back"
@@ -23,6 +25,8 @@ class Started:
 
 @dataclass(frozen=True)
 class TextReceived:
+    """Anything typed that is not a command."""
+
     text: str
 
 
@@ -36,6 +40,8 @@ class ChoicePicked:
 
 @dataclass(frozen=True)
 class CommandIssued:
+    """A command typed, or picked from the platform's command menu."""
+
     command: Command
 
 

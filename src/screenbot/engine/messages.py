@@ -11,12 +11,16 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Option:
+    """One answer a prompt offers: the id that comes back, and the label shown."""
+
     id: str
     label: str
 
 
 @dataclass(frozen=True)
 class Say:
+    """A line the bot says that asks nothing."""
+
     text: str
 
 
@@ -66,6 +70,7 @@ def mergeable(messages: tuple[Outbound, ...]) -> bool:
 
 
 def to_payload(message: Outbound) -> dict[str, Any]:
+    """The message as the JSON the outbox stores."""
     if isinstance(message, Ask):
         return {
             "kind": "ask",
@@ -79,6 +84,7 @@ def to_payload(message: Outbound) -> dict[str, Any]:
 
 
 def from_payload(payload: dict[str, Any]) -> Outbound:
+    """The message an outbox payload holds, exactly as it was stored."""
     kind = payload["kind"]
     if kind == "ask":
         options = tuple(Option(str(i), str(label)) for i, label in payload["options"])

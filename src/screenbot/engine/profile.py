@@ -72,6 +72,7 @@ _PROMPTS = {
 
 
 def prompt_text(field: ProfileField) -> str:
+    """The question that asks for a profile field."""
     if field.is_salary:
         return (
             f"What monthly salary do you expect, in {field.currency}? "
@@ -83,6 +84,7 @@ def prompt_text(field: ProfileField) -> str:
 
 
 def options(field: ProfileField, flow: Flow) -> tuple[Option, ...]:
+    """The buttons a profile field offers, if it is picked rather than typed."""
     if field is ProfileField.CITY:
         return tuple(Option(str(i), city) for i, city in enumerate(flow.cities, start=1))
     if field is ProfileField.WORK_MODEL:
@@ -153,6 +155,7 @@ def parse(field: ProfileField, text: str, flow: Flow) -> ProfileValue | Invalid:
 
 
 def display(field: ProfileField, value: ProfileValue) -> str:
+    """A stored profile value as recruiters read it."""
     if field.is_salary and isinstance(value, int | float):
         return f"{field.currency} {value:,.0f}"
     if field is ProfileField.WORK_MODEL:

@@ -41,15 +41,18 @@ NO_OPEN_FLOWS = "There are no openings accepting candidates right now. Please ch
 
 
 def greeting(flow: Flow) -> str:
+    """The first thing a new screening says."""
     intro = f"\n{flow.intro}" if flow.intro else ""
     return f"Hi! This is the screening for {flow.title}.{intro}"
 
 
 def unknown_flow(flow_id: str) -> str:
+    """A `/start` for a flow that does not exist or is closed."""
     return f"I couldn't find an open screening called “{flow_id}”."
 
 
 def unsupported(kind: str) -> str:
+    """A sticker, photo, voice note or file, which the bot cannot read."""
     article = "an" if kind[:1].lower() in "aeiou" else "a"
     return (
         f"I can't read {article} {kind} here, sorry. Please type your answer, or use the buttons."
@@ -57,6 +60,7 @@ def unsupported(kind: str) -> str:
 
 
 def too_long(limit: int, length: int) -> str:
+    """A typed answer longer than the flow takes."""
     return (
         f"That's {length:,} characters; I can take up to {limit:,}. "
         "Please shorten it and send it again."
@@ -64,10 +68,12 @@ def too_long(limit: int, length: int) -> str:
 
 
 def question_header(number: int, total: int, section: str) -> str:
+    """The line above a bank question: where the candidate is, and in which section."""
     return f"Question {number} of {total} · {section}"
 
 
 def time_limit(seconds: int) -> str:
+    """The note under a timed question."""
     return (
         f"(please answer within {seconds // 60} min)"
         if seconds >= 60
@@ -76,6 +82,7 @@ def time_limit(seconds: int) -> str:
 
 
 def knocked_out(flow: Flow) -> str:
+    """The wrong answer to a knockout question."""
     return (
         f"Thank you for your honesty. This opening ({flow.title}) needs a yes to that, so we "
         "can't take your application further this time. We'd be glad to see you apply for other "
@@ -84,6 +91,7 @@ def knocked_out(flow: Flow) -> str:
 
 
 def completed(flow: Flow, first_name: str | None) -> str:
+    """The last message of a completed screening; it never tells the score."""
     name = f", {first_name}" if first_name else ""
     return (
         f"That's everything — thank you{name}! Your screening for {flow.title} is complete.\n"
@@ -92,6 +100,7 @@ def completed(flow: Flow, first_name: str | None) -> str:
 
 
 def expired(flow: Flow) -> str:
+    """A message to a screening left untouched too long."""
     return (
         f"Your screening for {flow.title} was inactive for more than {flow.expire_after_days} "
         f"days and has expired. Send /start {flow.id} to begin again."
@@ -99,6 +108,7 @@ def expired(flow: Flow) -> str:
 
 
 def finished(state: ScreeningState, flow_title: str) -> str:
+    """Anything sent to a screening that has ended, and `/status` there."""
     if state.stage is Stage.COMPLETED:
         return (
             f"You've completed the screening for {flow_title}; the hiring team will be in touch. "
@@ -110,6 +120,7 @@ def finished(state: ScreeningState, flow_title: str) -> str:
 
 
 def confirm_withdraw(flow_title: str) -> str:
+    """The question `/cancel` asks."""
     return f"Withdraw from the screening for {flow_title}? Your answers won't be reviewed."
 
 
@@ -119,10 +130,12 @@ CONFIRM_DELETE = (
 
 
 def status_consent(flow: Flow) -> str:
+    """`/status` at the consent question."""
     return f"You're at the start of the screening for {flow.title}, at the consent question."
 
 
 def status_profile(given: int, flow: Flow) -> str:
+    """`/status` in the profile, `given` answers in."""
     return (
         f"You're filling in your profile for {flow.title}: "
         f"{given} of {len(flow.profile)} answers given."
@@ -130,10 +143,12 @@ def status_profile(given: int, flow: Flow) -> str:
 
 
 def status_knockout(number: int, flow: Flow) -> str:
+    """`/status` at knockout question `number`."""
     return f"You're on the role questions for {flow.title}: {number} of {len(flow.knockout)}."
 
 
 def status_questions(number: int, total: int, flow: Flow) -> str:
+    """`/status` at bank question `number` of `total`."""
     return (
         f"You're on question {number} of {total} for {flow.title} "
         f"({total - number + 1} to go, including this one)."

@@ -62,6 +62,7 @@ def mentions(answer_words: tuple[str, ...], keyword: str) -> bool:
 
 
 def matched_concepts(question: FreeTextQuestion, text: str) -> tuple[RubricConcept, ...]:
+    """The rubric concepts a free-text answer mentions."""
     words = normalise(text)
     return tuple(c for c in question.rubric if any(mentions(words, k) for k in c.keywords))
 
@@ -88,6 +89,8 @@ def score(question: Question, answer: Answer) -> float:
 
 @dataclass(frozen=True)
 class Scorecard:
+    """A finished screening's score: each section's share, and the weighted total."""
+
     sections: tuple[tuple[str, float], ...]
     total: float
 

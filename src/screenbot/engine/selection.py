@@ -32,6 +32,7 @@ def _spread(questions: list[Question], pick: int, rng: random.Random) -> list[Qu
 def draw_section(
     bank: Bank, pick: int, rng: random.Random, seen: Set[QuestionRef]
 ) -> list[QuestionRef]:
+    """`pick` questions of one bank, fresh ones first, spread over difficulties."""
     fresh = [q for q in bank.questions if QuestionRef(bank.id, q.id) not in seen]
     chosen = _spread(fresh, min(pick, len(fresh)), rng)
     if len(chosen) < pick:  # the candidate has seen most of the bank: reuse the fewest needed

@@ -11,6 +11,8 @@ ProfileValue = str | int | float
 
 
 class Stage(StrEnum):
+    """Where a screening is: one of the four it asks in, or how it ended."""
+
     CONSENT = "consent"
     PROFILE = "profile"
     KNOCKOUT = "knockout"
@@ -23,6 +25,7 @@ class Stage(StrEnum):
 
     @property
     def active(self) -> bool:
+        """Whether the screening still asks questions."""
         return self in {Stage.CONSENT, Stage.PROFILE, Stage.KNOCKOUT, Stage.QUESTIONS}
 
 
@@ -35,6 +38,8 @@ class Pending(StrEnum):
 
 @dataclass(frozen=True)
 class QuestionRef:
+    """A bank question, named by its bank and its id within the bank."""
+
     bank: str
     question: str
 
@@ -54,6 +59,8 @@ class ScoredAnswer:
 
 @dataclass(frozen=True)
 class ScreeningState:
+    """Everything a screening needs between turns; `step` counts within the stage."""
+
     flow_id: str
     stage: Stage
     started_at: datetime
@@ -70,13 +77,16 @@ class ScreeningState:
 
     @property
     def profile_dict(self) -> dict[str, ProfileValue]:
+        """The profile answers by field name."""
         return dict(self.profile)
 
     def with_profile(self, name: str, value: ProfileValue) -> ScreeningState:
+        """The state with a profile answer given, or given again."""
         kept = tuple((k, v) for k, v in self.profile if k != name)
         return replace(self, profile=(*kept, (name, value)))
 
     def without_profile(self, name: str) -> ScreeningState:
+        """The state with a profile answer forgotten, to be asked again."""
         return replace(self, profile=tuple((k, v) for k, v in self.profile if k != name))
 
     def to_json(self) -> dict[str, Any]:
@@ -110,6 +120,7 @@ class ScreeningState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScreeningState:
+        """The state `to_json` stored."""
         asked_at = data.get("asked_at")
         pending = data.get("pending")
         return cls(

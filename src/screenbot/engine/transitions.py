@@ -84,6 +84,6 @@ def move(state: ScreeningState, trigger: Trigger, now: datetime) -> ScreeningSta
     return replace(state, stage=stage, step=0, pending=pending, updated_at=now)
 
 
-def asked_by(command: Command) -> Pending | None:
+def confirmation_asked_by(command: Command) -> Pending | None:
     """The confirmation a command asks for, if it asks one."""
     return next((p for p, c in CONFIRMATIONS.items() if c.asked_by is command), None)
