@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --no-cache src tests benchmarks
 	$(BIN)/ruff format --no-cache --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/pytest
