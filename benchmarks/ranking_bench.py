@@ -62,6 +62,7 @@ from screenbot.engine.adaptive import (
     ItemPool,
     PoolItem,
     Response,
+    SectionRule,
     section_rules,
 )
 from screenbot.engine.irt import (
@@ -243,9 +244,37 @@ def drawn_items(
 
 @dataclass(frozen=True)
 class SectionSpec:
+    """A flow's section: `pick` for fixed flows, `min`/`max` for adaptive ones."""
+
     bank: str
     pick: int
     weight: float
+    min: int = 0
+    max: int | None = None
+
+
+def _shares(sections: Sequence[SectionSpec]) -> list[float]:
+    """How a length is shared out: by the picks where every section has one, else by weight."""
+    if all(s.pick > 0 for s in sections):
+        return [float(s.pick) for s in sections]
+    return [s.weight for s in sections]
+
+
+def rules_for(
+    sections: Sequence[SectionSpec], length: int, slack: int = 1
+) -> tuple[SectionRule, ...]:
+    """Content balance for `length` questions: from the picks of a fixed flow (as its adaptive
+    version would share them), or an adaptive flow's own min/max (minimums scaled down if they
+    add up to more than `length`)."""
+    if all(s.pick > 0 for s in sections):
+        return section_rules([(s.bank, s.pick, s.weight) for s in sections], length, slack)
+    mins = [s.min for s in sections]
+    if sum(mins) > length:
+        mins = [m * length // sum(mins) for m in mins]
+    return tuple(
+        SectionRule(s.bank, min=m, max=s.max if s.max is None else max(s.max, m), weight=s.weight)
+        for s, m in zip(sections, mins, strict=True)
+    )
 
 
 @dataclass
@@ -257,9 +286,12 @@ class Outcome:
 
 
 def allocate(sections: Sequence[SectionSpec], length: int) -> dict[str, int]:
-    """A fixed form's questions per section: in proportion to the picks, largest remainder."""
-    picks = sum(s.pick for s in sections)
-    exact = {s.bank: s.pick * length / picks for s in sections}
+    """A fixed form's questions per section: in proportion to the picks (or weights), largest
+    remainder."""
+    shares = _shares(sections)
+    exact = {
+        s.bank: share * length / sum(shares) for s, share in zip(sections, shares, strict=True)
+    }
     counts = {bank: math.floor(v) for bank, v in exact.items()}
     for bank in sorted(exact, key=lambda k: counts[k] - exact[k])[: length - sum(counts.values())]:
         counts[bank] += 1
@@ -343,7 +375,7 @@ def run_adaptive(
         [PoolItem(it.bank, it.question, p) for it, p in zip(items, params, strict=True)]
     )
     rules = AdaptiveRules(
-        section_rules([(s.bank, s.pick, s.weight) for s in sections], length, slack),
+        rules_for(sections, length, slack),
         max_questions=length,
         target_se=target_se,
         top_k=top_k,
@@ -396,7 +428,44 @@ def rmse(x: FloatArray, y: FloatArray) -> float:
 
 
 def flow_sections(catalog: Catalog, flow_id: str) -> list[SectionSpec]:
-    return [SectionSpec(s.bank, s.pick, s.weight) for s in catalog.flow(flow_id).sections]
+    return [
+        SectionSpec(s.bank, s.pick, s.weight, getattr(s, "min", 0), getattr(s, "max", None))
+        for s in catalog.flow(flow_id).sections
+    ]
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """An adaptive flow's settings (a fixed flow's defaults for its adaptive version)."""
+
+    adaptive: bool
+    max_questions: int
+    target_se: float
+    free_text_pick: int
+    free_text_weight: float
+
+
+def flow_settings(catalog: Catalog, flow_id: str) -> FlowSettings:
+    flow = catalog.flow(flow_id)
+    plan = getattr(flow, "free_text", None)
+    return FlowSettings(
+        adaptive=str(getattr(flow, "mode", "fixed")) == "adaptive",
+        max_questions=int(getattr(flow, "max_questions", 12)),
+        target_se=float(getattr(flow, "target_se", 0.0)),
+        free_text_pick=int(plan.pick) if plan is not None else 0,
+        free_text_weight=float(plan.weight) if plan is not None else 0.0,
+    )
+
+
+def free_text_grades(thetas: FloatArray, count: int, seed: int) -> FloatArray:
+    """The mean of `count` free-text grades, each correlated about 0.7 with ability, 0..1."""
+    rng = np.random.default_rng(seed + 99)
+    grades = np.zeros(thetas.size)
+    for _ in range(count):
+        latent = 0.7 * thetas + math.sqrt(1 - 0.49) * rng.normal(size=thetas.size)
+        grades += 1.0 / (1.0 + np.exp(-1.7 * latent))
+    out: FloatArray = grades / max(count, 1)
+    return out
 
 
 def ranking_table(
@@ -406,6 +475,7 @@ def ranking_table(
     thetas: FloatArray,
     seed: int,
     calibration_screenings: int,
+    settings: FlowSettings | None = None,
 ) -> None:
     priors = [it.prior for it in items]
     truth = [it.truth() for it in items]
@@ -439,6 +509,26 @@ def ranking_table(
                 f"{spearman(thetas, out.total):5.3f} {rmse(thetas, out.theta_hat):6.3f}"
             )
         print(f"    {length:3d} |  {cells[0]}    {cells[1]}     | " + "  ".join(adaptive))
+    if settings is None:
+        return
+    auto = settings.max_questions - settings.free_text_pick
+    grades = free_text_grades(thetas, settings.free_text_pick, seed)
+    w = settings.free_text_weight
+    configured = []
+    for name, params in (("prior", priors), ("calibrated", calibrated), ("true", truth)):
+        out = run_adaptive(
+            items, sections, auto, thetas, seed + 50, params, target_se=settings.target_se
+        )
+        total = (1 - w) * out.total + w * grades
+        configured.append(
+            f"{name} {spearman(thetas, total):.3f} (len {out.lengths.mean():.1f}"
+            f"{f' + {settings.free_text_pick}' if settings.free_text_pick else ''})"
+        )
+    where = "as configured" if settings.adaptive else "as an adaptive flow with the defaults"
+    print(
+        f"    {where}: at most {settings.max_questions}, stop at SE {settings.target_se}, "
+        f"{settings.free_text_pick} free text at {w}: " + "; ".join(configured)
+    )
 
 
 def free_text_effect(
@@ -446,17 +536,12 @@ def free_text_effect(
 ) -> None:
     """Two free-text questions graded with noise, weighing 0.2 of total; 12 questions in all."""
     priors = [it.prior for it in items]
-    rng = np.random.default_rng(seed + 99)
-    grades = []
-    for _ in range(2):
-        # a grade correlated about 0.7 with ability, between 0 and 1
-        latent = 0.7 * thetas + math.sqrt(1 - 0.49) * rng.normal(size=thetas.size)
-        grades.append(1.0 / (1.0 + np.exp(-1.7 * latent)))
-    free = (grades[0] + grades[1]) / 2
+    free = free_text_grades(thetas, 2, seed)
+    one = free_text_grades(thetas, 1, seed)
     ten = run_adaptive(items, sections, 10, thetas, seed + 10, priors)
     twelve = run_adaptive(items, sections, 12, thetas, seed + 12, priors)
     blended = 0.8 * ten.total + 0.2 * free
-    r_grade = float(np.corrcoef(grades[0], thetas)[0, 1])
+    r_grade = float(np.corrcoef(one, thetas)[0, 1])
     print(
         f"    free text (grade r={r_grade:.2f} with ability): "
         f"12 auto {spearman(thetas, twelve.total):.3f}"
@@ -742,13 +827,23 @@ def main(argv: Sequence[str] | None = None) -> None:
             sections = flow_sections(catalog, flow_id)
             banks = [s.bank for s in sections]
             rng = np.random.default_rng(seed + 1)
+            settings = flow_settings(catalog, flow_id)
             print(
-                f"\n  flow {flow_id}: "
-                + ", ".join(f"{s.bank} pick {s.pick} weight {s.weight}" for s in sections)
+                f"\n  flow {flow_id} ({'adaptive' if settings.adaptive else 'fixed'}): "
+                + ", ".join(
+                    f"{s.bank} pick {s.pick} min {s.min} max {s.max} weight {s.weight}"
+                    for s in sections
+                )
             )
             bundled = bundled_items(catalog, banks, rng)
             ranking_table(
-                "bundled banks", bundled, sections, thetas, seed, args.calibration_screenings
+                "bundled banks",
+                bundled,
+                sections,
+                thetas,
+                seed,
+                args.calibration_screenings,
+                settings,
             )
             free_text_effect(bundled, sections, thetas, seed)
             drawn = drawn_items(banks, 30, rng)
