@@ -63,14 +63,6 @@ class StoreError(ScreenbotError):
     """The database refused or lost something it should have kept."""
 
 
-class DuplicateEventError(StoreError):
-    """An inbound event whose idempotency key was already processed."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__(f"Event {key} was already handled.")
-
-
 class CandidateNotFoundError(StoreError):
     """A candidate id that the store does not know."""
 

@@ -1,4 +1,4 @@
-"""Configuration from the environment (and a `.env` file), as DESIGN.md lists it."""
+"""Configuration from the environment (and a `.env` file), as the README's table lists it."""
 
 from __future__ import annotations
 

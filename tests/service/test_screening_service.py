@@ -80,9 +80,9 @@ async def test_a_burst_of_texts_answers_only_the_question_the_candidate_could_se
     turns = await asyncio.gather(*(service.handle(person.inbound(TextReceived(t))) for t in burst))
     assert not any(t.duplicate for t in turns)
     assert [bool(t.deliveries) for t in turns] == [True] + [False] * 7
-    query = select(Answer.position, Answer.raw_answer)
+    query = select(Answer.position)
     answers = await service.database.read(lambda conn: list(conn.execute(query)))
-    assert [tuple(a) for a in answers] == [(0, first.text.strip())]
+    assert [a.position for a in answers] == [0]  # one answer, to the question they could see
     assert (await person.state()).step == 1
     await service.delivered(turns[0].deliveries)  # the next question reaches the chat
     assert (await person.answer_one(catalog)).deliveries

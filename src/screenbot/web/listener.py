@@ -14,8 +14,12 @@ def listening_socket(host: str, port: int, backlog: int = 128) -> socket.socket:
     acknowledgement, about 40 ms a request. Connections inherit TCP_NODELAY from this socket.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(backlog)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:  # a port in use: the caller gets the error, not a leaked socket
+        sock.close()
+        raise
     return sock
