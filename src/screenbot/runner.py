@@ -56,7 +56,7 @@ def _channels(
     """The channels whose tokens are set, ready to start."""
     channels: list[Channel] = []
     if parts.settings.telegram_enabled:
-        channels.append(TelegramChannel(parts.settings, parts.service))
+        channels.append(TelegramChannel(parts.settings, parts.service, parts.clock))
     if slack is not None and recruiting is not None:
         channels.append(SlackChannel(parts.settings, slack, parts.service, recruiting, parts.clock))
     return channels

@@ -31,6 +31,7 @@ from screenbot.channels.telegram.pacing import BULK, Pacer
 from screenbot.channels.telegram.polling import ConfirmingPoller
 from screenbot.channels.telegram.translate import CHANNEL, NotPrivate, Press, Toggle, read
 from screenbot.channels.telegram.webhook import webhook_route
+from screenbot.clock import Clock, utcnow
 from screenbot.engine.messages import Say
 from screenbot.engine.replies import PRIVATE_ONLY
 from screenbot.service import Inbound, ScreeningService, Turn
@@ -54,9 +55,14 @@ TAP_ANSWER = 200  # characters Telegram shows in the notice that answers a tap
 
 
 class TelegramChannel:
+    """Telegram for candidates, over a webhook when `telegram_webhook_url` is set, else by long
+    polling; `take` handles one update either way."""
+
     name = CHANNEL
 
-    def __init__(self, settings: Settings, service: ScreeningService) -> None:
+    def __init__(
+        self, settings: Settings, service: ScreeningService, clock: Clock = utcnow
+    ) -> None:
         assert settings.telegram_bot_token is not None
         builder = (
             Application.builder()
@@ -68,6 +74,7 @@ class TelegramChannel:
         )
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.service = service
+        self._clock = clock
         service.replies_go_later(CHANNEL)
         self.pacer = Pacer() if settings.telegram_rate_limit else None
         self.courier = TelegramCourier(self.application.bot, service, pacer=self.pacer)
@@ -78,6 +85,8 @@ class TelegramChannel:
         self.background = Background("sending to Telegram")
 
     async def start(self) -> None:
+        """Start the bot, send what a previous run left in the outbox, then take updates: register
+        the webhook, or start polling."""
         app = self.application
         await app.initialize()
         await app.bot.set_my_commands(COMMANDS)
@@ -94,6 +103,8 @@ class TelegramChannel:
         self._pump = asyncio.create_task(self._pump_forever())
 
     async def stop(self) -> None:
+        """Stop taking updates and pumping, give replies in flight `SENDING_GRACE` seconds, then
+        stop the bot."""
         for task in (self._poll, self._pump):
             if task is not None:
                 task.cancel()
@@ -114,6 +125,7 @@ class TelegramChannel:
         return "polling" if self._poll is not None and not self._poll.done() else DOWN
 
     def routes(self) -> Sequence[BaseRoute]:
+        """The webhook Telegram posts updates to; none when polling."""
         if not self.webhook_url:
             return ()
         assert self.webhook_secret is not None  # the runner refuses a webhook without one
@@ -141,7 +153,7 @@ class TelegramChannel:
         Returns once the turn is stored: what it sends (answering a tap, the replies) goes out
         in the background, in order, and the outbox sends it later if this process cannot.
         """
-        translated = read(update)
+        translated = read(update, self._clock)
         query = update.callback_query
         if isinstance(translated, Toggle):
             assert query is not None

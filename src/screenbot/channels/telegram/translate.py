@@ -7,10 +7,11 @@ what is asked and what counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from screenbot.clock import Clock, utcnow
 from screenbot.engine.events import ChoicePicked, InboundEvent, Unsupported, parse_text
 from screenbot.engine.messages import Ask, Outbound
 from screenbot.service import Identity, Inbound
@@ -63,6 +64,9 @@ Translated = Inbound | Press | Toggle | NotPrivate | None
 
 
 def callback(kind: str, prompt_key: str, choice: str = "") -> str:
+    """A button's callback data: what it answers (`kind`), for which prompt, with which choice.
+    Telegram refuses more than 64 bytes, so an over-long one fails here, where the content is known,
+    rather than at send time."""
     data = f"{kind}|{prompt_key}|{choice}"
     if len(data.encode()) > MAX_CALLBACK:
         raise ValueError(f"callback data over {MAX_CALLBACK} bytes: {data!r}")
@@ -77,6 +81,8 @@ def _parse_callback(data: str) -> tuple[str, str, str] | None:
 
 
 def keyboard(ask: Ask) -> InlineKeyboardMarkup | None:
+    """The buttons under a question: one per option, with Done under a multi-choice one; None for a
+    question answered by typing."""
     if not ask.options:
         return None
     kind = TOGGLE if ask.multi else ANSWER
@@ -154,13 +160,15 @@ def _picked(markup: InlineKeyboardMarkup | None) -> list[tuple[str, str]]:
     return picked
 
 
-def _press(update: Update, identity: Identity) -> Translated:
+def _press(update: Update, identity: Identity, clock: Clock) -> Translated:
     query = update.callback_query
     assert query is not None
     parsed = _parse_callback(query.data or "")
     if parsed is None:  # not ours, or forged: the engine refuses it as a closed question
         event = ChoicePicked("forged", ())
-        return Press(Inbound(f"{CHANNEL}:{update.update_id}", identity, event, _when(update)), ())
+        return Press(
+            Inbound(f"{CHANNEL}:{update.update_id}", identity, event, _when(update, clock)), ()
+        )
     kind, key, choice = parsed
     message = query.message if isinstance(query.message, Message) else None
     markup = message.reply_markup if message else None
@@ -180,19 +188,20 @@ def _press(update: Update, identity: Identity) -> Translated:
             if b.callback_data == query.data
         )
     inbound = Inbound(
-        f"{CHANNEL}:{update.update_id}", identity, ChoicePicked(key, ids), _when(update)
+        f"{CHANNEL}:{update.update_id}", identity, ChoicePicked(key, ids), _when(update, clock)
     )
     return Press(inbound, labels)
 
 
-def _when(update: Update) -> datetime:
+def _when(update: Update, clock: Clock) -> datetime:
+    """When the person acted: Telegram dates messages, not taps."""
     message = update.effective_message
     if message is not None and update.callback_query is None:
         return message.date
-    return datetime.now(UTC)
+    return clock()
 
 
-def read(update: Update) -> Translated:
+def read(update: Update, clock: Clock = utcnow) -> Translated:
     """What an update means to the screening, or None when it means nothing to us."""
     chat = update.effective_chat
     identity = _identity(update)
@@ -201,11 +210,11 @@ def read(update: Update) -> Translated:
     if chat.type != chat.PRIVATE:
         return NotPrivate(chat.id) if update.message is not None else None
     if update.callback_query is not None:
-        return _press(update, identity)
+        return _press(update, identity, clock)
     key = f"{CHANNEL}:{update.update_id}"
     if update.edited_message is not None:
-        return Inbound(key, identity, Unsupported("edited message"), _when(update))
+        return Inbound(key, identity, Unsupported("edited message"), _when(update, clock))
     if update.message is not None:  # Telegram numbers a chat's messages, ours and theirs, in order
         event = _event_of(update.message)
-        return Inbound(key, identity, event, _when(update), update.message.message_id)
+        return Inbound(key, identity, event, _when(update, clock), update.message.message_id)
     return None
