@@ -107,6 +107,7 @@ class SimItem:
 
     @property
     def is_multi(self) -> bool:
+        """Whether it is answered option by option (a multi-choice question)."""
         return bool(self.options)
 
     def truth(self, partial_credit: bool = PARTIAL_CREDIT) -> ItemParams:
@@ -134,6 +135,7 @@ class SimItem:
 
 
 def read(share: float, partial_credit: bool = PARTIAL_CREDIT) -> float:
+    """The response the model sees: the share, or 1 for full credit and 0 for less."""
     return share if partial_credit else float(share >= 1.0)
 
 
@@ -199,6 +201,7 @@ def _true_params(prior: ItemParams, rng: np.random.Generator) -> tuple[float, fl
 def bundled_items(
     catalog: Catalog, banks: Sequence[str], rng: np.random.Generator
 ) -> list[SimItem]:
+    """The automatically scored questions of the bundled banks, with true parameters drawn."""
     items = []
     for bank_id in banks:
         for q in catalog.banks[bank_id].questions:
@@ -279,6 +282,9 @@ def rules_for(
 
 @dataclass
 class Outcome:
+    """Per candidate: the ability estimate, the total, the length; optionally every answer
+    as (candidate, question index, response)."""
+
     theta_hat: FloatArray
     total: FloatArray
     lengths: FloatArray
@@ -316,6 +322,7 @@ def _spread(items: list[int], levels: Sequence[int], pick: int, rng: random.Rand
 
 
 def eap_of(params: Sequence[ItemParams], rows: Sequence[int], values: Sequence[float]) -> float:
+    """The EAP ability from responses to the questions at `rows` of `params`."""
     a = np.array([params[i].a for i in rows])
     b = np.array([params[i].b for i in rows])
     return eap_arrays(a, b, np.array(values)).theta
@@ -371,6 +378,8 @@ def run_adaptive(
     keep_records: bool = False,
     slack: int = 1,
 ) -> Outcome:
+    """Adaptive screenings of candidates of known ability, selecting and scoring with
+    `params` (the parameters in use, not necessarily the true ones)."""
     pool = ItemPool(
         [PoolItem(it.bank, it.question, p) for it, p in zip(items, params, strict=True)]
     )
@@ -420,14 +429,17 @@ def rankdata(x: FloatArray) -> FloatArray:
 
 
 def spearman(x: FloatArray, y: FloatArray) -> float:
+    """Spearman's rank correlation."""
     return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
 
 
 def rmse(x: FloatArray, y: FloatArray) -> float:
+    """Root mean squared difference."""
     return float(np.sqrt(np.mean((x - y) ** 2)))
 
 
 def flow_sections(catalog: Catalog, flow_id: str) -> list[SectionSpec]:
+    """A flow's sections as the bench uses them."""
     return [
         SectionSpec(s.bank, s.pick, s.weight, getattr(s, "min", 0), getattr(s, "max", None))
         for s in catalog.flow(flow_id).sections
@@ -446,6 +458,7 @@ class FlowSettings:
 
 
 def flow_settings(catalog: Catalog, flow_id: str) -> FlowSettings:
+    """A flow's adaptive settings, read from the flow."""
     flow = catalog.flow(flow_id)
     plan = getattr(flow, "free_text", None)
     return FlowSettings(
@@ -477,6 +490,7 @@ def ranking_table(
     calibration_screenings: int,
     settings: FlowSettings | None = None,
 ) -> None:
+    """Print part 1 for one pool: fixed vs adaptive at each length, and the flow as set."""
     priors = [it.prior for it in items]
     truth = [it.truth() for it in items]
     sim = run_adaptive(
@@ -614,6 +628,7 @@ def recovery(
     truth: Sequence[ItemParams],
     mask: npt.NDArray[np.bool_],
 ) -> str:
+    """One line of parameter recovery figures, over the questions in `mask`."""
     fa = np.array([p.a for p in fitted])[mask]
     fb = np.array([p.b for p in fitted])[mask]
     ta = np.array([p.a for p in truth])[mask]
@@ -678,33 +693,42 @@ def girth_figures(
     truth: Sequence[ItemParams],
     mask: npt.NDArray[np.bool_],
 ) -> None:
+    """girth's twopl_mml on the same answers, when girth is installed."""
     try:
         import girth  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         print("      girth: not installed (pip install girth to compare)")
         return
-    dataset = np.full((n_items, int(person.max()) + 1), girth.INVALID_RESPONSE, dtype=int)
-    dataset[item, person] = value.astype(int)
-    started = time.process_time()
-    try:
-        out = girth.twopl_mml(dataset)
-    except Exception as exc:
-        print(f"      girth twopl_mml failed: {type(exc).__name__}: {exc}")
-        return
-    cpu = time.process_time() - started
-    a = np.asarray(out["Discrimination"], dtype=float)
-    b = np.asarray(out["Difficulty"], dtype=float)
-    ok = np.isfinite(a) & np.isfinite(b) & (a > 0)
-    fitted = [
-        ItemParams(float(a[i]), float(b[i])) if ok[i] else ItemParams(1.0, 0.0)
-        for i in range(n_items)
-    ]
-    print("      " + recovery(f"girth right/wrong ({cpu:.1f} s)", fitted, truth, mask & ok))
-    print(
-        "      "
-        + recovery("girth, all questions", fitted, truth, ok)
-        + f"  (own EM keeps priors for {int((~mask).sum())} of them)"
-    )
+    answers = np.bincount(item, minlength=n_items)
+    # girth fails on a question nobody answered; give it those with answers, then only those
+    # our EM calibrates (it has no priors to hold the sparse ones).
+    for label, keep in (
+        ("girth, all answered", answers > 0),
+        ("girth, calibrated qs only", mask),
+    ):
+        columns = np.flatnonzero(keep)
+        where = np.full(n_items, -1)
+        where[columns] = np.arange(columns.size)
+        rows = keep[item]
+        dataset = np.full((columns.size, int(person.max()) + 1), girth.INVALID_RESPONSE, dtype=int)
+        dataset[where[item[rows]], person[rows]] = value[rows].astype(int)
+        started = time.process_time()
+        try:
+            out = girth.twopl_mml(dataset)
+        except Exception as exc:
+            print(f"      {label}: twopl_mml failed: {type(exc).__name__}: {exc}")
+            continue
+        cpu = time.process_time() - started
+        a = np.full(n_items, np.nan)
+        b = np.full(n_items, np.nan)
+        a[columns] = np.asarray(out["Discrimination"], dtype=float)
+        b[columns] = np.asarray(out["Difficulty"], dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b) & (a > 0)
+        fitted = [
+            ItemParams(float(a[i]), float(b[i])) if ok[i] else ItemParams(1.0, 0.0)
+            for i in range(n_items)
+        ]
+        print("      " + recovery(f"{label} ({cpu:.0f} s)", fitted, truth, mask & ok))
 
 
 def choices_table(
@@ -744,6 +768,7 @@ def choices_table(
 
 
 def timing(seed: int, repeats: int, candidates: int) -> None:
+    """Print part 4: CPU time per selection + estimate on a 500-question pool."""
     rng = np.random.default_rng(seed)
     banks = [f"bank{n}" for n in range(5)]
     items = drawn_items(banks, 100, rng)
@@ -795,6 +820,7 @@ def timing(seed: int, repeats: int, candidates: int) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--candidates", type=int, default=1000)
@@ -811,6 +837,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run the parts asked for and print their figures."""
     args = parse_args(argv)
     if args.quick:
         args.candidates, args.calibration_screenings = 150, 120

@@ -42,17 +42,23 @@ IntArray = npt.NDArray[np.intp]
 class RandomSource(Protocol):
     """`random.Random` or `numpy.random.Generator`, seeded by the caller."""
 
-    def random(self) -> float: ...
+    def random(self) -> float:
+        """A uniform draw from [0, 1)."""
+        ...
 
 
 class QuestionKey(Protocol):
     """Anything naming a bank question: the engine's question references, responses, items."""
 
     @property
-    def bank(self) -> str: ...
+    def bank(self) -> str:
+        """The bank's id."""
+        ...
 
     @property
-    def question(self) -> str: ...
+    def question(self) -> str:
+        """The question's id within its bank."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,11 @@ class SectionRule:
 
 @dataclass(frozen=True, slots=True)
 class AdaptiveRules:
+    """A flow's rules for choosing and stopping: content balance per section, the most
+    questions (`max_questions`, free text included), the standard error to stop at (0: never
+    early), how many of the best questions the pick is drawn from (`top_k`), and how many
+    screenings may show one question before it is left out (`exposure_cap`, None: no cap)."""
+
     sections: tuple[SectionRule, ...]
     max_questions: int = 12
     target_se: float = 0.0
@@ -135,6 +146,8 @@ def section_rules(
 
 
 class StopReason(StrEnum):
+    """Why a screening asks nothing more."""
+
     MAX_QUESTIONS = "max_questions"
     TARGET_SE = "target_se"
     POOL_EXHAUSTED = "pool_exhausted"
@@ -175,6 +188,7 @@ class ItemPool:
         return len(self.items)
 
     def index(self, bank: str, question: str) -> int | None:
+        """A question's position in `items`, or None when it is not in the pool."""
         return self._index.get((bank, question))
 
     def estimate(self, responses: Iterable[Response]) -> Estimate:

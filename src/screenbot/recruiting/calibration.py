@@ -43,6 +43,8 @@ B_MAX = 6.0
 
 
 class ItemStatus(StrEnum):
+    """What became of a question in a calibration run."""
+
     CALIBRATED = "calibrated"
     TOO_FEW_ANSWERS = "too_few_answers"
     NOT_CONVERGED = "not_converged"
@@ -61,6 +63,9 @@ class ItemCalibration:
 
 @dataclass(frozen=True, slots=True)
 class CalibrationResult:
+    """Every question's outcome, in the order of the priors; EM cycles run, the marginal
+    log-likelihood reached, and how many candidates the answers came from."""
+
     items: tuple[ItemCalibration, ...]
     cycles: int
     log_likelihood: float
