@@ -16,11 +16,15 @@ log = logging.getLogger(__name__)
 
 
 class Background:
+    """Tasks a channel starts after answering the platform, kept track of so that none is lost
+    silently and `drain` can wait for them; `what` names the work in the log when one fails."""
+
     def __init__(self, what: str) -> None:
         self.what = what
         self._tasks: set[asyncio.Task[None]] = set()
 
     def later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` after the current request is answered; a failure is logged, not raised."""
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._done)

@@ -15,13 +15,18 @@ DOWN = "down"  # what `health` says when the channel cannot take or send message
 
 
 class Channel(Protocol):
+    """A platform as the app sees it: `name` labels its metrics and logs; the runner starts and
+    stops it, the web app mounts its routes."""
+
     name: str
 
     def routes(self) -> Sequence[BaseRoute]:
         """The HTTP routes the platform calls (webhooks, events); none for a polling channel."""
         ...
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Connect to the platform and start sending what the outbox holds."""
+        ...
 
     async def stop(self) -> None:
         """Stop taking events; give what is being sent a moment to go out."""

@@ -51,6 +51,8 @@ class ConsoleChat:
         self._last_ask: Ask | None = None
 
     async def run(self, flow_id: str | None = None) -> None:
+        """Screen until the candidate finishes or quits; `flow_id` picks the opening, else the
+        service does. Replies a crash kept from being shown are shown first."""
         await self._flush_pending()
         self._write("(type /help for commands, /quit to leave: your answers are kept)")
         finished = await self._send(Started(flow_id))

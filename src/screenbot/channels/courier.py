@@ -25,6 +25,8 @@ from screenbot.service import Delivery, ScreeningService
 
 
 class Outcome(Enum):
+    """What became of one parcel: whether the chat's next messages may follow it now."""
+
     SENT = "sent"
     DROPPED = "dropped"  # the platform refused this message for good; the next one may go
     BLOCKED = "blocked"  # the person blocked the bot: nothing more goes to them
@@ -55,6 +57,9 @@ class Tapped:
 
 
 class Courier(ABC):
+    """One platform's outbox sender: subclasses say how a parcel goes out (`send`), this class keeps
+    each chat's order, merges a turn's replies and pumps what was left for later."""
+
     max_text = 3000  # characters one platform message carries, for merging a turn's replies
 
     def __init__(self, channel: str, service: ScreeningService) -> None:
@@ -166,14 +171,19 @@ class Courier(ABC):
         )
 
     def error(self, kind: str) -> None:
+        """Count a platform error of `kind` for this channel, for /metrics."""
         self.metrics.platform_errors.labels(self.channel, kind).inc()
 
     async def blocked(self, parcel: Parcel) -> Outcome:
+        """The person blocked the bot: they are marked unreachable, so nothing more is written for
+        them."""
         self.error("blocked")
         await self.service.unreachable(parcel.deliveries[0].candidate_id)
         return Outcome.BLOCKED
 
     async def dropped(self, parcel: Parcel, error: str) -> Outcome:
+        """The platform refused the parcel for good: its messages are recorded as undeliverable,
+        with `error`, and the chat's next message may go."""
         self.error("refused")
         for delivery in parcel.deliveries:
             await self.service.undeliverable(delivery, error)

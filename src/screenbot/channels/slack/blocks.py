@@ -14,11 +14,13 @@ BUTTON_TEXT = 75
 MAX_CHECKBOXES = 10
 
 
-def value(prompt_key: str, choice: str) -> str:
+def _value(prompt_key: str, choice: str) -> str:
     return f"{prompt_key}|{choice}"
 
 
 def parse_value(raw: str) -> tuple[str, str] | None:
+    """The prompt key and choice a button or checkbox carried back; None for a value we did not
+    write, which a forged or stale request may send."""
     key, sep, choice = raw.partition("|")
     return (key, choice) if sep and key else None
 
@@ -33,7 +35,7 @@ def render(message: Outbound) -> tuple[str, list[Block]]:
         body += "\n" + "\n".join(f"{n}. {o.label}" for n, o in enumerate(message.options, 1))
     blocks: list[Block] = [{"type": "section", "text": plain(body)}]
     options = [
-        {"text": plain(o.label, BUTTON_TEXT), "value": value(message.prompt_key, o.id)}
+        {"text": plain(o.label, BUTTON_TEXT), "value": _value(message.prompt_key, o.id)}
         for o in message.options
     ]
     if message.multi and len(options) <= MAX_CHECKBOXES:

@@ -28,6 +28,9 @@ Body = dict[str, Any]
 
 
 class Candidates:
+    """The candidates' side of the Slack app: registers the listeners that turn DMs, `/screen` and
+    answer buttons into turns, and leaves sending the replies to the courier, after the ack."""
+
     def __init__(
         self,
         client: AsyncWebClient,
@@ -43,6 +46,7 @@ class Candidates:
         self._clock = clock
 
     def register(self, app: AsyncApp) -> None:
+        """Attach the candidates' listeners to `app`."""
         app.event("message")(self._on_message)
         app.command("/screen")(self._on_screen)
         app.action("pick")(self._ack_only)

@@ -36,6 +36,9 @@ EVENTS_PATH = "/slack/events"
 
 
 class SlackChannel:
+    """Slack for candidates and recruiters alike, over Socket Mode when an app token is set, else
+    over HTTP at `EVENTS_PATH`; replies go out through the outbox, after Slack has its answer."""
+
     name = CHANNEL
 
     def __init__(
@@ -66,6 +69,8 @@ class SlackChannel:
         self._pump: asyncio.Task[None] | None = None
 
     def routes(self) -> Sequence[BaseRoute]:
+        """Slack's event endpoint over HTTP; none in Socket Mode, where the app dials out to
+        Slack."""
         if self.app_token is not None:
             return ()  # Socket Mode: Slack calls nobody
         bolt = AsyncSlackRequestHandler(self.app)
@@ -76,9 +81,12 @@ class SlackChannel:
         return (Route(EVENTS_PATH, events, methods=["POST"]),)
 
     def health(self) -> str:
+        """How Slack reaches the app, for /healthz."""
         return "socket mode" if self.app_token else "http"
 
     async def start(self) -> None:
+        """Send what a previous run left in the outbox, start the pump, and connect in Socket
+        Mode."""
         await self.courier.pump()
         self._pump = asyncio.create_task(self._pump_forever())
         if self.app_token is not None:
@@ -95,6 +103,8 @@ class SlackChannel:
                 log.exception("sending the Slack outbox failed")
 
     async def stop(self) -> None:
+        """Disconnect, stop the pump, and give work after the ack `SENDING_GRACE` seconds to
+        finish."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]  # bolt: untyped
         if self._pump is not None:

@@ -14,6 +14,8 @@ from screenbot.recruiting.digests import Digest
 
 
 def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """A Web API client that waits out rate limits and retries connection errors and 5xx a few times
+    before the courier hears of them."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
@@ -32,6 +34,7 @@ class SlackPoster:
         self.client = client
 
     async def post(self, channel: str, digest: Digest) -> tuple[str, str]:
+        """Post every page of `digest` to `channel`, in order."""
         first: tuple[str, str] | None = None
         for number, blocks in enumerate(pages(digest.shortlist, digest.bank_titles), start=1):
             response = await self.client.chat_postMessage(

@@ -17,13 +17,16 @@ GONE = {"channel_not_found", "is_archived", "user_disabled", "cannot_dm_bot", "n
 
 
 class SlackCourier(Courier):
+    """Sends parcels to Slack DMs with `client`, one `chat.postMessage` each."""
+
     def __init__(self, client: AsyncWebClient, service: ScreeningService) -> None:
         super().__init__(CHANNEL, service)
         self.client = client
 
-    async def send(self, parcel: Parcel, deadline: float, tapped: Tapped | None) -> Outcome:
-        """One call; slack-sdk waits out 429s itself. A tapped question is closed by the
-        channel (`chat.update`), which Slack does not count against posting."""
+    async def send(self, parcel: Parcel, _deadline: float, _tapped: Tapped | None) -> Outcome:
+        """One call; slack-sdk waits out 429s itself, so there is no deadline to keep here. A
+        tapped question is closed by the channel (`chat.update`), which Slack does not count
+        against posting."""
         text, blocks = render(parcel.message)
         address = parcel.deliveries[0].address
         try:

@@ -35,6 +35,7 @@ class SlackRoster:
         self.client = client
 
     async def includes(self, channel: str, user: str) -> bool:
+        """Whether `user` is a member of `channel`, reading its member list page by page."""
         cursor = None
         while True:
             page = await self.client.conversations_members(channel=channel, cursor=cursor)
@@ -46,6 +47,9 @@ class SlackRoster:
 
 
 class Recruiters:
+    """The recruiters' side of the Slack app: digest buttons and `/shortlist`, acknowledged at once
+    and carried out after the ack through `RecruitingService`, which checks who may act."""
+
     def __init__(
         self,
         client: AsyncWebClient,
@@ -60,6 +64,7 @@ class Recruiters:
         self.background = background
 
     def register(self, app: AsyncApp) -> None:
+        """Attach the recruiters' listeners to `app`."""
         app.command("/shortlist")(self._on_shortlist)
         app.action(re.compile(r"^decide_(advance|reject|hold)$"))(self._on_decide)
         app.action("view_answers")(self._on_view_answers)

@@ -50,6 +50,9 @@ def decision_text(decision: str | None, by: str | None = None, when: str | None 
 
 
 def candidate_blocks(candidate: Ranked, bank_titles: Mapping[str, str]) -> list[Block]:
+    """One candidate's entry in a digest: rank, scores, details and flags as plain text, the
+    decision so far, and the buttons that decide or open their answers. Block ids carry the
+    screening id, so a decision can replace its own line."""
     sid = candidate.screening_id
     buttons: list[Block] = [
         {

@@ -22,6 +22,9 @@ ANSWERED = "✓ "
 
 
 class TelegramCourier(Courier):
+    """Sends parcels with the Bot API, paced by `pacer` when one is given, retrying rate limits and
+    network errors up to `attempts` times with a backoff that starts at `backoff` seconds."""
+
     max_text = MAX_TEXT
 
     def __init__(
@@ -40,6 +43,9 @@ class TelegramCourier(Courier):
         self.backoff = backoff
 
     async def send(self, parcel: Parcel, deadline: float, tapped: Tapped | None) -> Outcome:
+        """A tapped question is edited into its answer and this reply (one call); otherwise the
+        parcel goes as one message, or several when it is longer than Telegram allows. The last
+        message of a question is noted, so a tap on it can be edited later."""
         parts = render(parcel.message)
         chat = int(parcel.deliveries[0].address)
         edit = None
@@ -56,14 +62,14 @@ class TelegramCourier(Courier):
                     await self.bot.edit_message_text(
                         text, chat_id=chat, message_id=int(message_id), reply_markup=markup
                     )
-                    return Outcome.SENT
-                for text, markup in parts[done:]:
-                    await self._pace(chat, parcel)
-                    sent = await self.bot.send_message(chat, text, reply_markup=markup)
-                    done += 1
-                    if done == len(parts) and isinstance(parcel.message, Ask) and not parcel.resent:
-                        self.service.asked(CHANNEL, str(chat), sent.message_id)
-                return Outcome.SENT
+                else:
+                    for text, markup in parts[done:]:
+                        await self._pace(chat, parcel)
+                        sent = await self.bot.send_message(chat, text, reply_markup=markup)
+                        done += 1
+                        last = done == len(parts)
+                        if last and isinstance(parcel.message, Ask) and not parcel.resent:
+                            self.service.asked(CHANNEL, str(chat), sent.message_id)
             except RetryAfter as exc:
                 self.error("rate_limited")
                 wait = retry_seconds(exc)
@@ -84,6 +90,8 @@ class TelegramCourier(Courier):
                 self.error("network_or_5xx")
                 await self.failed(parcel, str(exc))
                 wait = self.backoff * 2**attempt
+            else:
+                return Outcome.SENT
             if time.monotonic() + wait > deadline:
                 break  # past the claim's safe half: the pump sends it after the lease lapses
             await asyncio.sleep(wait)

@@ -77,6 +77,10 @@ class _Turnstile:
 
 
 class Pacer:
+    """Telegram's limits for one bot: `per_second` messages overall, `per_chat_second` a private
+    chat with bursts of `chat_burst`, `per_group_minute` a group. One Pacer serves all of a
+    process's sends."""
+
     def __init__(
         self,
         per_second: float = 30.0,

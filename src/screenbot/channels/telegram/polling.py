@@ -26,6 +26,9 @@ MAX_PAUSE = 30.0
 
 
 class ConfirmingPoller:
+    """Long polling that hands each update to `take` and confirms a batch only once all of it is
+    handled; failures back off from `first_pause` seconds, doubling up to `MAX_PAUSE`."""
+
     def __init__(
         self, bot: Bot, take: Callable[[Update], Awaitable[None]], *, first_pause: float = 1.0
     ) -> None:
