@@ -1,0 +1,348 @@
+"""The semantic grader: each rubric concept judged by meaning, with the sentence that earned it.
+
+For every concept the answer's sentences (and the clauses of long ones) are compared with the
+concept's `references`, or, for a concept without any, with its own wording and the sentences of
+the question's `reference_answer` that state it. The closest sentence earns full or half credit
+above two similarity thresholds; a keyword of the concept in that sentence adds a little, so
+keywords stay one signal among several. Then the checks that similarity alone cannot make:
+
+- a sentence closer to one of the concept's `misconceptions` than to its references earns
+  nothing and flags the answer (unless it denies the misconception);
+- a sentence that denies what the references state ("salting does not help") cannot earn the
+  concept; it is flagged `negated`;
+- a bare list of terms earns nothing, and neither does a sentence that only names terms;
+- a sentence that restates the question earns nothing;
+- a credit that lies close to a threshold, and a mostly Urdu-script answer that did not earn
+  full marks (the model reads Urdu script poorly), are marked `needs-review` for a person.
+
+The grader is safe to share between threads: the model is loaded once, under a lock, and
+prepared rubrics are cached under another.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from screenbot.content.models import FreeTextQuestion, RubricConcept
+from screenbot.grading import text
+from screenbot.grading.encoders import Encoder, Vectors, wordllama_encoder
+from screenbot.grading.results import ConceptGrade, Credit, Flag, Grade
+
+GRADER_VERSION = "semantic-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds on cosine similarity, tuned on the tuning half of the labelled set only."""
+
+    full: float = 0.525
+    half: float = 0.425
+    keyword_bonus: float = 0.03  # added when the sentence also names one of the concept's keywords
+    misconception: float = 0.70  # a sentence this close to a misconception...
+    misconception_margin: float = -0.03  # ...and no further from it than this from a reference
+    echo: float = 0.80  # a sentence this close to the question restates it
+    off_topic: float = 0.40  # nothing in the answer comes this close to any concept
+    review_band: float = 0.025  # a credit this close to a threshold goes to review
+    urdu_review_share: float = 0.3  # an answer with this share of Urdu script letters...
+
+
+@dataclass(frozen=True)
+class _Concept:
+    concept: RubricConcept
+    refs: Vectors
+    refs_negated: npt.NDArray[np.bool_]
+    misconceptions: Vectors
+    misconceptions_negated: npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class _Rubric:
+    question: Vectors  # the question's text and its sentences
+    concepts: tuple[_Concept, ...]
+    vocabulary: frozenset[str]  # the rubric's own words, which misspellings are mended towards
+
+
+@dataclass
+class _Answer:
+    units: list[text.Unit]
+    vectors: Vectors = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
+
+
+def fallback_references(question: FreeTextQuestion, concept: RubricConcept) -> list[str]:
+    """What a concept without `references` is compared with: its own wording, and the sentences
+    of the reference answer that state it (those that name one of its keywords)."""
+    stated = [
+        s
+        for s in text.sentences(question.reference_answer)
+        if any(text.mentions(s, k) for k in concept.keywords)
+    ]
+    return [concept.concept, *stated]
+
+
+class SemanticGrader:
+    """Grades free-text answers by meaning; see the module's documentation.
+
+    The model loads on first use (or on `load()`), once per grader; share one grader per process
+    (`shared_grader()`). Raises GraderUnavailableError when the model cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        settings: Settings | None = None,
+        *,
+        cache_size: int = 512,
+    ) -> None:
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+        self.settings = settings or Settings()
+        self._cache: OrderedDict[FreeTextQuestion, _Rubric] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cache_size = cache_size
+
+    @property
+    def encoder(self) -> Encoder:
+        """The model behind the grader, chosen (not loaded) on first use."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    self._encoder = wordllama_encoder()
+        return self._encoder
+
+    @property
+    def name(self) -> str:
+        """Grader and model versions, e.g. `semantic-1+wordllama-l2-supercat-256/0.4.0.post1`."""
+        return f"{GRADER_VERSION}+{self.encoder.name}"
+
+    def load(self) -> None:
+        """Load the model now rather than on the first answer (a worker's start-up)."""
+        self.encoder.encode(["warm up"])
+
+    def grade(self, question: FreeTextQuestion, answer: str) -> Grade:
+        """Grade one answer."""
+        return self.grade_batch([(question, answer)])[0]
+
+    def grade_batch(self, items: Sequence[tuple[FreeTextQuestion, str]]) -> list[Grade]:
+        """One grade per (question, answer), in order; the model reads the whole batch at once."""
+        rubrics = [self._rubric(question) for question, _ in items]
+        knows = getattr(self.encoder, "knows", None)
+        answers = []
+        for (_, answer), rubric in zip(items, rubrics, strict=True):
+            units = text.units(answer if isinstance(answer, str) else "")
+            if knows is not None:
+                units = [
+                    replace(
+                        u, model_text=text.correct_spelling(u.model_text, rubric.vocabulary, knows)
+                    )
+                    for u in units
+                ]
+            answers.append(_Answer(units))
+        flat = [u.model_text for a in answers for u in a.units]
+        vectors = self.encoder.encode(flat) if flat else np.zeros((0, 1), dtype=np.float32)
+        start = 0
+        for a in answers:
+            a.vectors = vectors[start : start + len(a.units)]
+            start += len(a.units)
+        return [
+            self._grade_one(question, raw, rubric, a)
+            for (question, raw), rubric, a in zip(items, rubrics, answers, strict=True)
+        ]
+
+    # -- preparing a rubric -------------------------------------------------------------------
+
+    def _rubric(self, question: FreeTextQuestion) -> _Rubric:
+        with self._cache_lock:
+            found = self._cache.get(question)
+            if found is not None:
+                self._cache.move_to_end(question)
+                return found
+        rubric = self._prepare(question)
+        with self._cache_lock:
+            self._cache[question] = rubric
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return rubric
+
+    def _prepare(self, question: FreeTextQuestion) -> _Rubric:
+        texts: list[str] = [question.text, *text.sentences(question.text)]
+        spans: list[tuple[int, int, int]] = []
+        for concept in question.rubric:
+            refs = list(concept.references) or fallback_references(question, concept)
+            start = len(texts)
+            texts.extend(refs)
+            texts.extend(concept.misconceptions)
+            spans.append(
+                (start, start + len(refs), start + len(refs) + len(concept.misconceptions))
+            )
+        vectors = self.encoder.encode([text.model_view(t) for t in texts])
+        negated = np.array([text.is_negated(t) for t in texts], dtype=np.bool_)
+        n_question = 1 + len(text.sentences(question.text))
+        concepts = tuple(
+            _Concept(
+                concept=concept,
+                refs=vectors[a:b],
+                refs_negated=negated[a:b],
+                misconceptions=vectors[b:c],
+                misconceptions_negated=negated[b:c],
+            )
+            for concept, (a, b, c) in zip(question.rubric, spans, strict=True)
+        )
+        vocabulary = text.rubric_vocabulary(
+            [*texts, question.reference_answer] + [k for c in question.rubric for k in c.keywords]
+        )
+        return _Rubric(question=vectors[:n_question], concepts=concepts, vocabulary=vocabulary)
+
+    # -- grading one answer -------------------------------------------------------------------
+
+    def _grade_one(
+        self, question: FreeTextQuestion, raw: str, rubric: _Rubric, answer: _Answer
+    ) -> Grade:
+        s = self.settings
+        raw = raw if isinstance(raw, str) else ""
+        flags: list[Flag] = []
+        if text.addresses_grader(raw):
+            flags.append(Flag.INSTRUCTIONS)
+        units = answer.units
+        if not units:
+            return self._nothing(question, [*flags, Flag.EMPTY])
+        if text.is_term_list(raw):
+            return self._nothing(question, [*flags, Flag.KEYWORD_LIST])
+
+        vec = answer.vectors
+        negated = np.array([u.negated for u in units], dtype=np.bool_)
+        claims = np.array([u.claims for u in units], dtype=np.bool_)
+        to_question = (vec @ rubric.question.T).max(axis=1)
+
+        per_concept: list[
+            tuple[
+                _Concept,
+                npt.NDArray[np.float64],
+                npt.NDArray[np.float64],
+                npt.NDArray[np.float64],
+                npt.NDArray[np.bool_],
+            ]
+        ] = []
+        closest = np.full(len(units), -1.0)
+        for c in rubric.concepts:
+            sims = vec @ c.refs.T  # units x references
+            # A denial matches only references that deny too; a plain statement matches any.
+            consistent = ~(negated[:, None] & ~c.refs_negated[None, :])
+            agree = np.where(consistent, sims, -1.0).max(axis=1, initial=-1.0)
+            contradict = np.where(~consistent, sims, -1.0).max(axis=1, initial=-1.0)
+            if len(c.misconceptions):
+                msims = vec @ c.misconceptions.T
+                same = negated[:, None] == c.misconceptions_negated[None, :]
+                mis = np.where(same, msims, -1.0).max(axis=1, initial=-1.0)
+            else:
+                mis = np.full(len(units), -1.0)
+            kw = np.array(
+                [any(text.mentions(u.text, k) for k in c.concept.keywords) for u in units],
+                dtype=np.bool_,
+            )
+            per_concept.append((c, agree, contradict, mis, kw))
+            closest = np.maximum(closest, np.maximum(agree, contradict))
+
+        echo = (to_question >= s.echo) & (to_question >= closest)
+        usable = claims & ~echo
+        if not usable.any() and echo.any():
+            flags.append(Flag.ECHO)
+
+        grades: list[ConceptGrade] = []
+        nearest = -1.0
+        for c, agree, contradict, mis, kw in per_concept:
+            grades.append(self._concept(c, units, usable, agree, contradict, mis, kw))
+            nearest = max(nearest, float(np.max(np.where(usable, np.maximum(agree, mis), -1.0))))
+
+        points = sum(g.earned for g in grades)
+        score = points / question.max_points
+        for g in grades:
+            for f in g.flags:
+                if f not in flags:
+                    flags.append(f)
+        if points == 0 and nearest < s.off_topic and Flag.ECHO not in flags:
+            flags.append(Flag.OFF_TOPIC)
+        if text.urdu_share(raw) >= s.urdu_review_share and score < 1.0:
+            flags.append(Flag.NEEDS_REVIEW)
+        return Grade(
+            question_id=question.id,
+            score=round(score, 4),
+            points=round(points, 4),
+            max_points=question.max_points,
+            concepts=tuple(grades),
+            flags=_ordered(flags),
+            grader=self.name,
+        )
+
+    def _concept(
+        self,
+        c: _Concept,
+        units: list[text.Unit],
+        usable: npt.NDArray[np.bool_],
+        agree: npt.NDArray[np.float64],
+        contradict: npt.NDArray[np.float64],
+        mis: npt.NDArray[np.float64],
+        kw: npt.NDArray[np.bool_],
+    ) -> ConceptGrade:
+        s = self.settings
+        support = np.where(usable, agree + s.keyword_bonus * kw, -1.0)
+        denial = np.where(usable, contradict + s.keyword_bonus * kw, -1.0)
+        wrong = usable & (mis >= s.misconception) & (mis >= agree + s.misconception_margin)
+        concept, points = c.concept.concept, c.concept.points
+
+        if wrong.any():
+            i = int(np.argmax(np.where(wrong, mis, -1.0)))
+            flags = [Flag.MISCONCEPTION]
+            if float(np.max(np.where(wrong, -1.0, support))) >= s.half:
+                flags.append(Flag.NEEDS_REVIEW)  # right elsewhere: a person decides
+            return ConceptGrade(
+                concept, points, Credit.NONE, units[i].sentence, float(mis[i]), tuple(flags)
+            )
+
+        i = int(np.argmax(support))
+        best = float(support[i])
+        credit = Credit.FULL if best >= s.full else Credit.HALF if best >= s.half else Credit.NONE
+        flags = []
+        if any(abs(best - t) < s.review_band for t in (s.full, s.half)):
+            flags.append(Flag.NEEDS_REVIEW)
+        if credit is Credit.NONE:
+            j = int(np.argmax(denial))
+            if float(denial[j]) >= s.half:
+                flags.append(Flag.NEGATED)
+                return ConceptGrade(
+                    concept, points, credit, units[j].sentence, float(denial[j]), tuple(flags)
+                )
+            evidence = None
+        else:
+            evidence = units[i].sentence
+        return ConceptGrade(concept, points, credit, evidence, max(best, 0.0), tuple(flags))
+
+    def _nothing(self, question: FreeTextQuestion, flags: list[Flag]) -> Grade:
+        grades = tuple(
+            ConceptGrade(c.concept, c.points, Credit.NONE, None, 0.0) for c in question.rubric
+        )
+        return Grade(question.id, 0.0, 0.0, question.max_points, grades, _ordered(flags), self.name)
+
+
+def _ordered(flags: list[Flag]) -> tuple[Flag, ...]:
+    order = list(Flag)
+    return tuple(sorted(set(flags), key=order.index))
+
+
+_shared: SemanticGrader | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_grader() -> SemanticGrader:
+    """The process's grader: one model in memory however many workers grade."""
+    global _shared
+    if _shared is None:
+        with _shared_lock:
+            if _shared is None:
+                _shared = SemanticGrader()
+    return _shared
