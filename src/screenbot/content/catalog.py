@@ -36,6 +36,8 @@ class Catalog:
         object.__setattr__(self, "_flow_versions", MappingProxyType(flow_versions))
 
     def flow(self, flow_id: str) -> Flow:
+        """The flow with `flow_id`; `UnknownFlowError` (which a candidate may be shown) if there is
+        none."""
         try:
             return self.flows[flow_id]
         except KeyError:
@@ -43,15 +45,21 @@ class Catalog:
 
     @property
     def open_flows(self) -> tuple[Flow, ...]:
+        """The flows taking candidates, by title: what a candidate may choose among when
+        starting."""
         return tuple(f for f in sorted(self.flows.values(), key=lambda f: f.title) if f.open)
 
     def bank_version(self, bank_id: str) -> str:
+        """The content hash of a bank: a screening records it, so its answers stay tied to the
+        questions as they were asked."""
         return self._bank_versions[bank_id]
 
     def flow_version(self, flow_id: str) -> str:
+        """The content hash of a flow, recorded with each screening like `bank_version`."""
         return self._flow_versions[flow_id]
 
     def bank_versions(self, flow: Flow) -> dict[str, str]:
+        """The content hash of every bank `flow` draws on, by bank id."""
         return {s.bank: self._bank_versions[s.bank] for s in flow.sections}
 
 

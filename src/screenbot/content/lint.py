@@ -31,11 +31,13 @@ FlowCheck = Callable[[Mapping[str, Any]], Iterable[Finding]]
 """A check of a flow's raw data that content itself cannot make (the schedule, for one)."""
 
 
-def located(doc: YamlDocument, finding: Finding) -> ContentProblem:
+def _located(doc: YamlDocument, finding: Finding) -> ContentProblem:
     return ContentProblem(doc.path, doc.line_of(finding.loc), finding.message, finding.severity)
 
 
 def items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings listed under `data[key]`, with their indexes; anything else is skipped, since
+    these checks also run on data that failed validation."""
     value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, list):
         return []
@@ -102,7 +104,7 @@ def check_bank(doc: YamlDocument) -> list[ContentProblem]:
     for i, question in items(doc.data, "questions"):
         found += _repeats(("questions", i), question, "choices", "choice")
         found += _rubric(("questions", i), question)
-    return [located(doc, f) for f in found]
+    return [_located(doc, f) for f in found]
 
 
 _ADAPTIVE_ONLY = ("max_questions", "target_se", "free_text")
@@ -277,4 +279,4 @@ def check_flow(
         found += _adaptive(doc.data, sections, banks)
     for check in checks:
         found += check(doc.data)
-    return [located(doc, f) for f in found]
+    return [_located(doc, f) for f in found]

@@ -20,10 +20,15 @@ CHOICE_ID = re.compile(r"^[a-z0-9]{1,8}$")
 
 
 class Strict(BaseModel):
+    """The base of every content model: an unknown key is an error (a typo in YAML is not silently
+    ignored) and a loaded model is frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Choice(Strict):
+    """One option of a choice question; `correct` marks the options that score."""
+
     id: str = Field(pattern=CHOICE_ID.pattern)
     text: str = Field(min_length=1, max_length=200)
     correct: bool = False
@@ -96,6 +101,8 @@ class _QuestionBase(Strict):
 
     @property
     def max_points(self) -> float:
+        """What a completely right answer earns: the denominator of the question's share of its
+        section."""
         raise NotImplementedError
 
 
@@ -121,6 +128,8 @@ class _ChoiceQuestion(_AutoScored):
 
 
 class SingleChoiceQuestion(_ChoiceQuestion):
+    """Pick one option; exactly one is correct, and only it scores."""
+
     type: Literal["single_choice"]
 
     @model_validator(mode="after")
@@ -134,6 +143,9 @@ class SingleChoiceQuestion(_ChoiceQuestion):
 
 
 class MultiChoiceQuestion(_ChoiceQuestion):
+    """Pick any number of options; at least one is correct. Each correct pick earns a share of the
+    points and each wrong one takes a share away, never below zero."""
+
     type: Literal["multi_choice"]
 
     @model_validator(mode="after")
@@ -161,6 +173,10 @@ class RubricConcept(Strict):
 
 
 class FreeTextQuestion(_QuestionBase):
+    """A typed answer, graded by the concepts of its rubric it states. Not automatically scored in
+    the item model's sense: adaptive flows never choose questions by it, and ask it after the
+    adaptive part."""
+
     auto_scored: ClassVar[bool] = False
 
     type: Literal["free_text"]
@@ -169,10 +185,15 @@ class FreeTextQuestion(_QuestionBase):
 
     @property
     def max_points(self) -> float:
+        """All the rubric's concepts together: what an answer that states every one of them
+        earns."""
         return sum(c.points for c in self.rubric)
 
 
 class NumericRange(Strict):
+    """Partial credit for a numeric answer: a value from `min` to `max` (inclusive) earns
+    `points`."""
+
     min: float
     max: float
     points: float = Field(gt=0)
@@ -185,6 +206,9 @@ class NumericRange(Strict):
 
 
 class NumericQuestion(_AutoScored):
+    """A number, typed: scored against an exact `answer` (within `tolerance`) or against `ranges`
+    that earn partial credit, never both."""
+
     type: Literal["numeric"]
     answer: float | None = None
     tolerance: float = Field(0, ge=0)
@@ -194,6 +218,7 @@ class NumericQuestion(_AutoScored):
 
     @property
     def max_points(self) -> float:
+        """`points`: what the exact answer earns; no range may earn more."""
         return self.points
 
     @model_validator(mode="after")
@@ -207,12 +232,15 @@ class NumericQuestion(_AutoScored):
 
 
 class YesNoQuestion(_AutoScored):
+    """A yes or no; `answer` is the one that scores."""
+
     type: Literal["yes_no"]
     answer: bool
     points: float = Field(1, gt=0)
 
     @property
     def max_points(self) -> float:
+        """`points`, earned by the right one of yes and no."""
         return self.points
 
 
@@ -235,12 +263,16 @@ def content_hash(model: BaseModel) -> str:
 
 
 class Bank(Strict):
+    """A file of questions on one subject; flows draw their sections from banks by id."""
+
     id: Slug
     title: str = Field(min_length=1)
     description: str | None = None
     questions: tuple[Question, ...] = Field(min_length=1)
 
     def question(self, question_id: str) -> Question:
+        """The question with `question_id`, as a screening's drawn questions refer to it; KeyError
+        if the bank has none."""
         for q in self.questions:
             if q.id == question_id:
                 return q
@@ -248,6 +280,9 @@ class Bank(Strict):
 
 
 class Knockout(Strict):
+    """A yes/no requirement asked before any question (the right to work, say): an answer other than
+    `expect` ends the screening politely."""
+
     text: str = Field(min_length=1, max_length=500)
     expect: bool
 
@@ -310,12 +345,18 @@ class FreeTextPlan(Strict):
 
 
 class WorkModel(StrEnum):
+    """Where a candidate would work, as the `work_model` profile field offers it."""
+
     ON_SITE = "on-site"
     HYBRID = "hybrid"
     REMOTE = "remote"
 
 
 class Shortlist(Strict):
+    """Where and when a flow's recruiters get their digest of the best candidates: a Slack channel,
+    a cron schedule in `timezone`, the `top` candidates; `recruiters` may decide besides the
+    channel's members."""
+
     slack_channel: str = Field(pattern=r"^[#@]?[\w.-]+$")
     schedule: str = Field(description="Five-field cron expression, e.g. '0 9 * * MON-FRI'.")
     timezone: str = "UTC"
@@ -359,6 +400,9 @@ DEFAULT_CITIES = (
 
 
 class Flow(Strict):
+    """One opening's screening: what a candidate is asked (profile, knockouts, questions from the
+    sections' banks), in which mode, what passes, and who hears about it."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=48)]
     title: str = Field(min_length=1)
     open: bool = True

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class ProfileField(StrEnum):
+    """A profile field as it is named in a flow's `profile` list and stored with the answers."""
+
     FULL_NAME = "full_name"
     EMAIL = "email"
     PHONE = "phone"
@@ -19,10 +21,12 @@ class ProfileField(StrEnum):
 
     @property
     def is_salary(self) -> bool:
+        """An expected salary field: asked and read as a monthly amount in its currency."""
         return self.value.startswith("expected_salary_")
 
     @property
     def currency(self) -> str | None:
+        """The currency of a salary field, as an ISO code ("PKR"); None for any other field."""
         return self.value.removeprefix("expected_salary_").upper() if self.is_salary else None
 
     @property

@@ -41,6 +41,7 @@ class YamlDocument:
         return line + 1
 
     def problem(self, loc: Sequence[str | int], message: str) -> ContentProblem:
+        """A problem with this document, reported at the line of the value `loc` leads to."""
         return ContentProblem(self.path, self.line_of(loc), message)
 
 
