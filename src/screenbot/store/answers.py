@@ -12,6 +12,9 @@ from screenbot.store.schema import Answer
 
 @dataclass(frozen=True)
 class StoredAnswer:
+    """One stored answer as a recruiter reads it back: the question it answered, what was typed or
+    picked, the points it earned out of `max_points`, and how long it took."""
+
     position: int
     bank_id: str
     question_id: str
@@ -22,6 +25,8 @@ class StoredAnswer:
 
 
 async def answers_of(database: Database, screening_id: int) -> list[StoredAnswer]:
+    """A screening's answers in the order they were given; empty for a screening that has none, or
+    no longer exists."""
     query = (
         select(
             Answer.position,

@@ -48,6 +48,8 @@ def is_outage(exc: BaseException) -> bool:
 
 
 def is_sqlite(url: str | URL) -> bool:
+    """Whether `url` names SQLite, whichever driver it spells (`sqlite+aiosqlite`, plain
+    `sqlite`)."""
     return make_url(url).get_backend_name() == "sqlite"
 
 
@@ -65,6 +67,8 @@ class Database(ABC):
 
     @property
     def sqlite(self) -> bool:
+        """Whether this is SQLite: a file that one deployment owns, so the app migrates it on
+        start-up unless told otherwise."""
         return is_sqlite(self.url)
 
     @abstractmethod
@@ -89,14 +93,19 @@ class PostgresDatabase(Database):
         self.engine = create_async_engine(url, **engine_options)
 
     async def write(self, work: Work[T]) -> T:
+        """On a pooled connection, between BEGIN and COMMIT; `work` may run beside other
+        transactions."""
         async with self.engine.begin() as conn:
             return await conn.run_sync(work)
 
     async def read(self, work: Work[T]) -> T:
+        """On a pooled connection; what `work` began is rolled back when the connection goes
+        back."""
         async with self.engine.connect() as conn:
             return await conn.run_sync(work)
 
     async def dispose(self) -> None:
+        """Close the pool's connections."""
         await self.engine.dispose()
 
 
@@ -112,12 +121,16 @@ class SqliteDatabase(Database):
         _tune_sqlite(self.engine)
 
     async def write(self, work: Work[T]) -> T:
+        """On the database's thread after every unit of work that came before, in BEGIN IMMEDIATE,
+        so the write lock is taken before `work` reads anything."""
         return await self._on_thread(self._transaction, work, False)
 
     async def read(self, work: Work[T]) -> T:
+        """On the database's thread after every unit of work that came before, in a plain BEGIN."""
         return await self._on_thread(self._transaction, work, True)
 
     async def dispose(self) -> None:
+        """Close the connection on its thread, then stop the thread."""
         await self._on_thread(self._close)
         self._thread.shutdown()
 

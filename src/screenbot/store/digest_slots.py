@@ -14,6 +14,8 @@ from screenbot.store.schema import DigestSlot
 
 
 class SlotStatus(StrEnum):
+    """Where a digest slot stands: only a claimed slot is posted, by the run that claimed it."""
+
     CLAIMED = "claimed"  # a run is posting it
     POSTED = "posted"
     FAILED = "failed"  # waiting for `retry_at`
@@ -21,6 +23,9 @@ class SlotStatus(StrEnum):
 
 @dataclass(frozen=True)
 class FailedSlot:
+    """A slot whose post failed and is due for another try; `attempts` counts the tries so far, for
+    the backoff."""
+
     id: int
     flow_id: str
     slot_at: datetime
@@ -63,6 +68,8 @@ class DigestSlots:
         return bool(await self.database.write(lambda conn: conn.execute(take).rowcount))
 
     async def posted(self, slot_id: int, attempts: int, channel: str, ts: str) -> None:
+        """Record the slot as posted, after `attempts` tries, as message `ts` in `channel`: where
+        the digest's buttons and later updates find it."""
         await self._record(
             slot_id,
             status=SlotStatus.POSTED,
@@ -74,6 +81,8 @@ class DigestSlots:
         )
 
     async def failed(self, slot_id: int, attempts: int, retry_at: datetime, error: str) -> None:
+        """Record a failed try, kept for `retry_at`, with the start of `error` for whoever looks
+        into it."""
         await self._record(
             slot_id,
             status=SlotStatus.FAILED,
@@ -103,6 +112,7 @@ class DigestSlots:
         return [(r.flow_id, r.slot_at) for r in rows]
 
     async def last(self, flow_id: str) -> datetime | None:
+        """The time of the flow's latest slot, claimed or not; None before its first digest."""
         last = (
             select(DigestSlot.slot_at)
             .where(DigestSlot.flow_id == flow_id)

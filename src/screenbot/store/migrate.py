@@ -16,6 +16,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(url: str) -> Config:
+    """Alembic's configuration, built in code (there is no alembic.ini). Alembic reads options
+    through configparser, so a `%` in the URL (an escaped password) is doubled."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

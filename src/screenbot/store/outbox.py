@@ -41,6 +41,8 @@ class Reply:
     claimed_until: datetime | None
 
     def row(self) -> dict[str, Any]:
+        """The outbox row to insert: unsent, never tried, claimed only if the writer sends it at
+        once."""
         return {
             "candidate_id": self.candidate_id,
             "screening_id": self.screening_id,
@@ -53,6 +55,7 @@ class Reply:
         }
 
     def delivery(self, delivery_id: int) -> Delivery:
+        """This reply as something to send, once its row has `delivery_id`."""
         return Delivery(
             delivery_id, self.candidate_id, self.screening_id, self.address, self.message
         )

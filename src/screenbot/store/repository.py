@@ -19,6 +19,9 @@ from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessag
 
 @dataclass(frozen=True)
 class StoredScreening:
+    """A screening as a turn loads it: its row id, the seed its questions are drawn with, and its
+    state."""
+
     id: int
     seed: int
     state: ScreeningState
@@ -35,6 +38,7 @@ class NewAnswer:
     answered_at: datetime
 
     def row(self) -> dict[str, Any]:
+        """The `answers` row to insert."""
         answer = self.answer
         return {
             "screening_id": self.screening_id,
@@ -156,6 +160,8 @@ class Repository:
         flow_version: str,
         bank_versions: dict[str, str],
     ) -> int:
+        """Write a new screening for `candidate_id` with the content versions it started on; returns
+        its id."""
         row = {
             "candidate_id": candidate_id,
             "flow_id": state.flow_id,
@@ -223,6 +229,8 @@ class Repository:
         return set(self.conn.execute(self._sql.record_events, list(rows.values())).scalars())
 
     def screenings_of(self, candidate_ids: Sequence[int]) -> dict[int, list[StoredScreening]]:
+        """Every screening of each candidate, by candidate id; a candidate without one is left
+        out."""
         found: dict[int, list[StoredScreening]] = {}
         for r in self.conn.execute(_SCREENINGS_OF, {"ids": list(candidate_ids)}):
             stored = StoredScreening(r.id, r.seed, ScreeningState.from_json(r.state))
@@ -230,6 +238,8 @@ class Repository:
         return found
 
     def seen_by(self, candidate_ids: Sequence[int]) -> dict[int, frozenset[QuestionRef]]:
+        """The questions each candidate has answered in any screening, so a new screening draws
+        others."""
         if not candidate_ids:
             return {}
         seen: dict[int, set[QuestionRef]] = {}
@@ -238,10 +248,12 @@ class Repository:
         return {c: frozenset(refs) for c, refs in seen.items()}
 
     def save_states(self, states: Sequence[tuple[int, ScreeningState]]) -> None:
+        """Store the state of each (screening id, state), with the columns reports filter on."""
         if states:
             self.conn.execute(_SAVE_STATE, [_state_row(i, s) for i, s in states])
 
     def add_answers(self, answers: Sequence[NewAnswer]) -> None:
+        """Insert the turn's answers; one to a question already answered in its screening fails."""
         if answers:
             self.conn.execute(self._sql.add_answers, [a.row() for a in answers])
 
@@ -254,6 +266,7 @@ class Repository:
         return [r.delivery(int(i)) for r, i in zip(replies, ids, strict=True)]
 
     def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+        """Mark outbox messages as sent at `now`, counting the attempt that sent them."""
         if ids:
             self.conn.execute(_MARK_SENT, {"ids": list(ids), "now": now})
 

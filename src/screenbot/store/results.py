@@ -14,6 +14,8 @@ from screenbot.store.schema import Answer, Candidate, Screening
 
 @dataclass(frozen=True)
 class Result:
+    """A candidate's latest screening of a flow, with the seconds each answer took, in order."""
+
     candidate_id: int
     screening_id: int
     state: ScreeningState

@@ -30,14 +30,17 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Refuse a naive time rather than guess its zone; store an aware one in UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store; pass an aware UTC time")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """SQLite gives back naive times (it stores no zone): those were written in UTC, so they are
+        marked as such."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -52,6 +55,9 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """The tables' metadata, with names for constraints and indexes that migrations can refer to on
+    either dialect."""
+
     metadata = MetaData(naming_convention=NAMING)
 
 
