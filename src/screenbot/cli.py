@@ -19,8 +19,10 @@ from screenbot.app import open_app
 from screenbot.channels.console import ConsoleChat
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.content.catalog import errors, load
-from screenbot.content.models import Bank, Flow
+from screenbot.content.models import Bank, Flow, FreeTextQuestion
 from screenbot.errors import ScreenbotError
+from screenbot.grading import shared_grader
+from screenbot.grading.trial import grade_lines
 from screenbot.logs import configure as configure_logs
 from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.report import results, to_csv, to_json
@@ -145,6 +147,41 @@ def banks_schema(
         path = out / f"{name}.schema.json"
         path.write_text(json.dumps(model.model_json_schema(), indent=2) + "\n", encoding="utf-8")
         typer.echo(f"wrote {path}")
+
+
+class GradeFormat(StrEnum):
+    """How `banks grade` prints: a line for people, or a JSON object per answer."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+@banks_app.command("grade")
+def banks_grade(
+    path: Annotated[Path, typer.Argument(help="A bank file (linted first).")],
+    question: Annotated[str, typer.Option("--question", help="A free-text question's id.")],
+    format_: Annotated[GradeFormat, typer.Option("--format")] = GradeFormat.TABLE,
+) -> None:
+    """Grade answers to a free-text question as the bot would: one JSON object per line on
+    stdin ({"answer": "…"}), one result per line out, in the same order."""
+    catalog, problems = load([path], fallback_banks=Settings().banks_dir)
+    if refused := errors(problems):
+        for problem in refused:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1)
+    found = [q for bank in catalog.banks.values() for q in bank.questions if q.id == question]
+    if not found or not isinstance(found[0], FreeTextQuestion):
+        typer.echo(f"error: {path} has no free-text question {question!r}", err=True)
+        raise typer.Exit(1)
+    try:
+        trials = grade_lines(shared_grader(), found[0], sys.stdin)
+    except ScreenbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for trial in trials:
+        typer.echo(trial.as_json() if format_ is GradeFormat.JSON else trial.as_row())
+    if any(t.grade is None for t in trials):
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")
