@@ -28,6 +28,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.service_bench
 	$(BIN)/python -m benchmarks.telegram_bench
 	$(BIN)/python -m benchmarks.telegram_limits
+	$(BIN)/python -m benchmarks.ranking_bench
+	$(BIN)/python -m benchmarks.grading_bench
 
 # kill -9 at random moments (webhook and polling on SQLite, webhook on PostgreSQL), then a
 # PostgreSQL restart mid-run (needs root: it restarts the machine's server).
