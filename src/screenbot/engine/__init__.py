@@ -1,1 +1,1 @@
-"""The engine: pure functions from a screening's state and an event to the next state and replies."""
+"""The engine: pure functions from a screening's state and an event to what happens next."""
