@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class App:
+    """The wired parts one process shares: what `open_app` builds and closes."""
+
     settings: Settings
     catalog: Catalog
     database: Database

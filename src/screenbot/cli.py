@@ -49,6 +49,8 @@ app.add_typer(candidate_app, name="candidate")
 
 
 class ReportFormat(StrEnum):
+    """The formats `screenbot report` writes."""
+
     CSV = "csv"
     JSON = "json"
 
@@ -278,4 +280,5 @@ def candidate_export(candidate_id: Annotated[int, typer.Argument(help="Candidate
 
 
 def main() -> None:
+    """The `screenbot` command, as the console script and `python -m screenbot` run it."""
     app()

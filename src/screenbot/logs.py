@@ -19,13 +19,18 @@ class ScreeningFilter(logging.Filter):
     """Stamps each record with the screening being worked on, unless it names one itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Stamp `record`; never drops one."""
         if getattr(record, "screening_id", None) is None:
             record.screening_id = current_screening.get()
         return True
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per record, for log collectors: time, level, logger, message, any extra
+    fields (the screening id among them) and the traceback if there is one."""
+
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON; values JSON cannot hold are written as text."""
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
@@ -39,6 +44,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(form: str = "text", level: int = logging.INFO) -> None:
+    """Send the root logger's records to stderr as `form` ("text" or "json") from `level` up, and
+    keep the HTTP clients' per-request lines, which may carry a bot token, quiet."""
     handler = logging.StreamHandler()
     handler.addFilter(ScreeningFilter())
     handler.setFormatter(

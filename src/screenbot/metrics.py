@@ -6,6 +6,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 
 class Metrics:
+    """Every counter, gauge and histogram the app exports, in a registry of its own, so each app
+    (and each test) counts from zero."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
@@ -49,4 +52,5 @@ class Metrics:
         )
 
     def exposition(self) -> bytes:
+        """The registry in Prometheus' text format, for /metrics."""
         return generate_latest(self.registry)

@@ -24,6 +24,8 @@ class ScheduleError(ScreenbotError):
 
 
 def timezone(name: str) -> ZoneInfo:
+    """The IANA zone `name`; a ScheduleError that says what a zone name looks like when there is
+    none."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -90,6 +92,8 @@ class JobScheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
     def cron(self, job_id: str, trigger: CronTrigger, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` when `trigger` fires, never beside itself; fires missed meanwhile collapse into
+        one run, made if it is at most an hour late. A job of the same id is replaced."""
         self._scheduler.add_job(
             job,
             trigger,
@@ -101,6 +105,7 @@ class JobScheduler:
         )
 
     def every(self, job_id: str, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` every `seconds`, never beside itself; missed runs collapse into one."""
         self._scheduler.add_job(
             job,
             IntervalTrigger(seconds=seconds),
@@ -111,12 +116,15 @@ class JobScheduler:
         )
 
     def next_run(self, job_id: str) -> datetime | None:
+        """When the job runs next; None if there is no such job."""
         job = self._scheduler.get_job(job_id)
         return job.next_run_time if job is not None else None
 
     def start(self) -> None:
+        """Start running jobs on the current event loop."""
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop running jobs, without waiting for those running; safe when never started."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

@@ -46,10 +46,13 @@ class Settings(BaseSettings):
 
     @property
     def telegram_enabled(self) -> bool:
+        """Whether to run the Telegram channel: a bot token is all it needs."""
         return self.telegram_bot_token is not None
 
     @property
     def slack_enabled(self) -> bool:
+        """Whether to run the Slack channel: a bot token, and either a signing secret (Slack calls
+        us over HTTP) or an app token (Socket Mode)."""
         return self.slack_bot_token is not None and (
             self.slack_signing_secret is not None or self.slack_app_token is not None
         )

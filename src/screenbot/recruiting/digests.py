@@ -37,10 +37,14 @@ class Poster(Protocol):
     """Where digests go, rendered as the place needs; returns the channel's id and the first
     message's id (Slack's `ts`)."""
 
-    async def post(self, channel: str, digest: Digest) -> tuple[str, str]: ...
+    async def post(self, channel: str, digest: Digest) -> tuple[str, str]:
+        """Post `digest` to `channel`, as a flow's shortlist names it (`#name` or an id)."""
+        ...
 
 
 class SlotOutcome(StrEnum):
+    """What one run made of a slot; the digest metric counts slots by it."""
+
     POSTED = "posted"
     TAKEN = "taken"  # another run claimed this slot first
     FAILED = "failed"
@@ -48,11 +52,14 @@ class SlotOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Digest:
+    """A flow's shortlist with the titles of its banks: everything a poster needs to render it."""
+
     shortlist: Shortlist
     bank_titles: Mapping[str, str]
 
     @property
     def text(self) -> str:
+        """The digest in plain words, as `screenbot digest --dry-run` prints it."""
         return as_text(self.shortlist, self.bank_titles)
 
 
@@ -80,6 +87,8 @@ class Digests:
         }
 
     def scheduled(self) -> list[Flow]:
+        """The flows with a shortlist schedule: each gets a cron job, and `catch_up` looks at
+        each."""
         return [f for f in self.catalog.flows.values() if f.id in self._triggers]
 
     def schedule(self, scheduler: JobScheduler, retry_every: float = 60.0) -> None:
@@ -106,6 +115,8 @@ class Digests:
         return Digest(found, titles)
 
     async def run_slot(self, flow: Flow, slot_at: datetime) -> SlotOutcome:
+        """Claim the flow's slot at `slot_at` and post its digest; TAKEN if another run claimed the
+        slot first, whether in this process or another."""
         slot_id = await self.slots.claim(flow.id, slot_at, self._clock())
         if slot_id is None:
             return SlotOutcome.TAKEN
@@ -162,19 +173,15 @@ class Digests:
         assert flow.shortlist is not None
         channel = flow.shortlist.slack_channel
         try:
-            if self.poster is None:
-                raise RuntimeError("no Slack connection to post digests with")
-            digest = await self.build(flow, slot_at)
-            channel, ts = await self.poster.post(channel, digest)
+            channel, ts = await self._build_and_post(flow, slot_at, channel)
         except Exception as exc:  # recorded on the claim; retried with backoff
             delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF) - 1)]
-            log.error(
-                "digest %s for %s failed (attempt %d), retrying in %s: %s",
+            log.exception(
+                "digest %s for %s failed (attempt %d), retrying in %s",
                 flow.id,
                 slot_at.isoformat(),
                 attempts + 1,
                 delay,
-                exc,
             )
             await self.slots.failed(slot_id, attempts + 1, self._clock() + delay, str(exc))
             outcome = SlotOutcome.FAILED
@@ -183,6 +190,13 @@ class Digests:
             outcome = SlotOutcome.POSTED
         self.metrics.digests.labels(flow.id, outcome.value).inc()
         return outcome
+
+    async def _build_and_post(self, flow: Flow, slot_at: datetime, channel: str) -> tuple[str, str]:
+        """Without a Slack connection this fails like a post would: the slot waits for a retry."""
+        if self.poster is None:
+            raise RuntimeError("no Slack connection to post digests with")
+        digest = await self.build(flow, slot_at)
+        return await self.poster.post(channel, digest)
 
     async def channels_of(self, flow_id: str) -> set[str]:
         """Channel ids this flow's digests were posted in: their members are its recruiters."""

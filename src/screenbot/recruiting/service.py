@@ -25,11 +25,16 @@ from screenbot.store.outbox import DEFAULT_LEASE, Delivery
 class Roster(Protocol):
     """Who is in a platform's channel: the platform knows, the service decides what it means."""
 
-    async def includes(self, channel: str, user: str) -> bool: ...
+    async def includes(self, channel: str, user: str) -> bool:
+        """Whether `user` is a member of `channel`, as the platform says now."""
+        ...
 
 
 @dataclass(frozen=True)
 class Decided:
+    """A recorded decision and the message that tells the candidate (None when there is none to
+    send), on the candidate's `channel`: a decision taken on the same platform sends it at once."""
+
     screening_id: int
     flow_id: str
     decision: str
@@ -40,6 +45,9 @@ class Decided:
 
 @dataclass(frozen=True)
 class TranscriptLine:
+    """One answered question as a recruiter reads it: numbered in the order asked, with the bank's
+    title, the question's text, the answer, its points and the seconds it took."""
+
     number: int
     section: str
     question: str
@@ -50,6 +58,10 @@ class TranscriptLine:
 
 
 class RecruitingService:
+    """What recruiters may do, for any platform: decide on screenings (queueing the candidate's
+    notification), read their answers back and build shortlists. Notifications are leased for
+    `lease` when the deciding channel sends them itself."""
+
     def __init__(
         self,
         database: Database,

@@ -31,6 +31,8 @@ class Inbound:
 
     @property
     def chat(self) -> tuple[str, str]:
+        """The (channel, address) of the conversation the event came from: what keeps replies in
+        order."""
         return self.identity.channel, self.identity.address
 
 

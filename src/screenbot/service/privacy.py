@@ -12,6 +12,8 @@ from screenbot.store.repository import transaction
 
 
 class Privacy:
+    """Exports, erasure and retention of candidates' data, timed by `clock`."""
+
     def __init__(self, database: Database, clock: Clock = utcnow) -> None:
         self.database = database
         self._clock = clock

@@ -27,6 +27,8 @@ DUPLICATE = Turn(duplicate=True, screening_id=None, deliveries=())
 
 
 def flow_asked_for(inbound: Inbound) -> str | None:
+    """The flow an event names: `/start FLOW`, or a pick from the flow picker; None when it names
+    none, as answers and a bare /start do."""
     event = inbound.event
     if isinstance(event, Started):
         return event.flow_id
@@ -70,7 +72,7 @@ def _typed_before(
     return inbound.sequence is not None and latest is not None and inbound.sequence < latest
 
 
-def person(inbound: Inbound) -> Person:
+def _person(inbound: Inbound) -> Person:
     who = inbound.identity
     return Person(who.channel, who.external_id, who.address, who.display_name)
 
@@ -130,11 +132,11 @@ def run_turns(
     """
     if not inbounds:
         return [], []
-    candidate_ids = repo.lock_people(list({person(i) for i in inbounds}), now)
+    candidate_ids = repo.lock_people(list({_person(i) for i in inbounds}), now)
     owners = sorted(set(candidate_ids.values()))
-    fresh = repo.record_events([(i.key, candidate_ids[person(i)]) for i in inbounds], now)
+    fresh = repo.record_events([(i.key, candidate_ids[_person(i)]) for i in inbounds], now)
     screenings = repo.screenings_of(owners)
-    starting = {candidate_ids[person(i)] for i in inbounds if flow_asked_for(i) is not None}
+    starting = {candidate_ids[_person(i)] for i in inbounds if flow_asked_for(i) is not None}
     seen = repo.seen_by([c for c in owners if c in starting or _may_draw(screenings.get(c, []))])
     # A text typed while the chat's question had not gone out yet was not typed in answer to it
     # (typically the last answer again, or /start again, from someone who thinks the bot is
@@ -145,7 +147,7 @@ def run_turns(
     turns: list[_Turn] = []
     outcomes: list[tuple[str, str]] = []
     for number, inbound in enumerate(inbounds):
-        candidate_id = candidate_ids[person(inbound)]
+        candidate_id = candidate_ids[_person(inbound)]
         turn = _Turn()
         turns.append(turn)
         if inbound.key not in fresh:  # handled before, or earlier in this batch

@@ -26,6 +26,10 @@ def build_web(
     digests: Digests | None = None,
     metrics: Metrics | None = None,
 ) -> Starlette:
+    """The web app: /healthz always, /metrics when `metrics` is given, and each channel's own
+    routes. /healthz answers 503 when the database is unreachable or behind, or a channel is down,
+    and reports failed digest posts when `digests` is given."""
+
     async def exposition(_request: Request) -> Response:
         assert metrics is not None
         backlog = await outbox_backlog(database)
