@@ -377,10 +377,10 @@ def tune(cases: list[Case], encoder: Encoder) -> Settings:
     base = Settings()
     grid = itertools.product(
         np.arange(0.45, 0.675, 0.025),  # full
-        np.arange(0.35, 0.575, 0.025),  # half
+        np.arange(0.30, 0.575, 0.025),  # half
         (0.03, 0.06),  # keyword bonus: keywords stay a signal, never the whole grade
         (0.6, 0.65, 0.7, 0.75),  # misconception
-        (-0.05, -0.03, 0.0),  # misconception margin
+        (-0.03, 0.0, 0.03, 0.06),  # misconception margin over the rubric's right statements
     )
     tried = 0
     for full, half, kw, mis, margin in grid:

@@ -179,7 +179,7 @@ def test_a_concept_without_references_is_graded_from_its_wording_and_the_referen
         ),
     )
     grade = grader.grade(
-        question, "Without it every join from the parent table has to scan the child table."
+        question, "Joins from the parent table then use the index instead of reading every row."
     )
     assert grade.concepts[0].credit is not Credit.NONE
     assert grade.concepts[1].credit is Credit.NONE

@@ -42,10 +42,10 @@ class Settings:
     """Thresholds on cosine similarity, tuned on the tuning half of the labelled set only."""
 
     full: float = 0.525
-    half: float = 0.425
+    half: float = 0.325
     keyword_bonus: float = 0.03  # added when the sentence also names one of the concept's keywords
-    misconception: float = 0.70  # a sentence this close to a misconception...
-    misconception_margin: float = -0.03  # ...and no further from it than this from a reference
+    misconception: float = 0.65  # a sentence this close to a misconception...
+    misconception_margin: float = 0.06  # ...and this much closer to it than to anything right
     echo: float = 0.80  # a sentence this close to the question restates it
     off_topic: float = 0.40  # nothing in the answer comes this close to any concept
     review_band: float = 0.025  # a credit this close to a threshold goes to review
@@ -249,14 +249,24 @@ class SemanticGrader:
             closest = np.maximum(closest, np.maximum(agree, contradict))
 
         echo = (to_question >= s.echo) & (to_question >= closest)
+        echoed = {
+            u.sentence for u, e in zip(units, echo, strict=True) if e and u.text == u.sentence
+        }
+        echo |= np.array([u.sentence in echoed for u in units], dtype=np.bool_)
         usable = claims & ~echo
         if not usable.any() and echo.any():
             flags.append(Flag.ECHO)
 
+        # A sentence is only wrong if no part of the rubric says what it says better than the
+        # misconception does ("liveness restarts the container" is right, not a misreading of
+        # "readiness restarts the container").
+        right_anywhere = np.max([agree for _, agree, _, _, _ in per_concept], axis=0)
         grades: list[ConceptGrade] = []
         nearest = -1.0
         for c, agree, contradict, mis, kw in per_concept:
-            grades.append(self._concept(c, units, usable, agree, contradict, mis, kw))
+            grades.append(
+                self._concept(c, units, usable, agree, contradict, mis, kw, right_anywhere)
+            )
             nearest = max(nearest, float(np.max(np.where(usable, np.maximum(agree, mis), -1.0))))
 
         points = sum(g.earned for g in grades)
@@ -288,11 +298,16 @@ class SemanticGrader:
         contradict: npt.NDArray[np.float64],
         mis: npt.NDArray[np.float64],
         kw: npt.NDArray[np.bool_],
+        right_anywhere: npt.NDArray[np.float64],
     ) -> ConceptGrade:
         s = self.settings
         support = np.where(usable, agree + s.keyword_bonus * kw, -1.0)
         denial = np.where(usable, contradict + s.keyword_bonus * kw, -1.0)
-        wrong = usable & (mis >= s.misconception) & (mis >= agree + s.misconception_margin)
+        wrong = (
+            usable
+            & (mis >= s.misconception)
+            & (mis >= np.maximum(agree, right_anywhere) + s.misconception_margin)
+        )
         concept, points = c.concept.concept, c.concept.points
 
         if wrong.any():
@@ -304,7 +319,21 @@ class SemanticGrader:
                 concept, points, Credit.NONE, units[i].sentence, float(mis[i]), tuple(flags)
             )
 
+        # A denial earns a concept only by saying clearly what a reference denies too ("the salt
+        # does not slow down guessing"); a looser match ("salting does not help") goes to review.
+        plain = np.where(units_negated(units), -1.0, support)
         i = int(np.argmax(support))
+        if units[i].negated and float(support[i]) < s.full and float(np.max(plain)) < s.half:
+            return ConceptGrade(
+                concept,
+                points,
+                Credit.NONE,
+                units[i].sentence,
+                float(support[i]),
+                (Flag.NEEDS_REVIEW,) if float(support[i]) >= s.half else (),
+            )
+        if units[i].negated and float(support[i]) < s.full:
+            i = int(np.argmax(plain))
         best = float(support[i])
         credit = Credit.FULL if best >= s.full else Credit.HALF if best >= s.half else Credit.NONE
         flags = []
@@ -327,6 +356,11 @@ class SemanticGrader:
             ConceptGrade(c.concept, c.points, Credit.NONE, None, 0.0) for c in question.rubric
         )
         return Grade(question.id, 0.0, 0.0, question.max_points, grades, _ordered(flags), self.name)
+
+
+def units_negated(units: list[text.Unit]) -> npt.NDArray[np.bool_]:
+    """Which units deny something."""
+    return np.array([u.negated for u in units], dtype=np.bool_)
 
 
 def _ordered(flags: list[Flag]) -> tuple[Flag, ...]:

@@ -328,8 +328,39 @@ _STRONG_CLAIM_WORDS = frozenset(
 
 # Verbs that make an item an instruction ("use bcrypt") rather than a term.
 _IMPERATIVES = frozenset(
-    "use add set put run store send return create switch keep make let give take delete lock "
-    "retry sign verify check avoid enable disable move split cache karo lagao banao rakho".split()
+    [
+        "use",
+        "add",
+        "set",
+        "put",
+        "run",
+        "store",
+        "send",
+        "return",
+        "create",
+        "switch",
+        "keep",
+        "make",
+        "let",
+        "give",
+        "take",
+        "delete",
+        "lock",
+        "retry",
+        "sign",
+        "verify",
+        "check",
+        "avoid",
+        "enable",
+        "disable",
+        "move",
+        "split",
+        "cache",
+        "karo",
+        "lagao",
+        "banao",
+        "rakho",
+    ]
 )
 
 # Phrases that address the grader instead of the question.
