@@ -149,7 +149,7 @@ class FakeSlack:
         message.update({k: params[k] for k in ("text", "blocks") if k in params})
         return {"channel": params["channel"], "ts": params["ts"]}
 
-    def _chat_postEphemeral(self, params: Json) -> Json:
+    def _chat_postEphemeral(self, _params: Json) -> Json:
         return {"message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
 
     def _views_open(self, params: Json) -> Json:

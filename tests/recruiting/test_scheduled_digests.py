@@ -70,7 +70,7 @@ async def test_a_restart_never_reposts_and_catches_up_once_after_downtime(
 
 
 async def test_a_digest_lists_only_candidates_finished_since_the_previous_slot(
-    database: Database, catalog: Catalog, poster: SlackPoster, slack: FakeSlack
+    database: Database, catalog: Catalog, poster: SlackPoster
 ) -> None:
     flow = catalog.flow("backend-karachi")
     await finish(database, "Yesterday Morning", 0.8, MONDAY_0900_PKT - timedelta(days=3, hours=1))

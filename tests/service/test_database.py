@@ -61,7 +61,7 @@ async def test_slow_sqlite_work_does_not_stall_the_event_loop(tmp_path: Path) ->
 
     ticking = asyncio.create_task(tick())
     try:
-        await database.read(lambda conn: time.sleep(0.3))
+        await database.read(lambda _conn: time.sleep(0.3))
     finally:
         ticking.cancel()
         await database.dispose()

@@ -25,7 +25,8 @@ async def test_a_broken_event_fails_alone_and_its_batch_mates_are_kept(
 ) -> None:
     ali, bina, chand = (Person(service, clock, name=n) for n in ("ali", "bina", "chand"))
     good = ali.inbound(Started("backend-karachi"))
-    naive = Inbound("bad:1", chand.identity, Started("backend-karachi"), datetime(2026, 1, 1))
+    at = datetime(2026, 1, 1)  # noqa: DTZ001  # naive on purpose: the store refuses it
+    naive = Inbound("bad:1", chand.identity, Started("backend-karachi"), at)
     results = await asyncio.gather(
         service.handle(good),
         service.handle(naive),

@@ -82,7 +82,11 @@ async def test_screen_command_opens_a_dm_on_that_flow(bot: SlackRequests, slack:
 
 @pytest.fixture
 async def digest(
-    bot: SlackRequests, slack: FakeSlack, db_url: str, catalog: Catalog
+    # Asked for so the app starts first: its catch-up post comes before this fixture's.
+    bot: SlackRequests,  # noqa: ARG001
+    slack: FakeSlack,
+    db_url: str,
+    catalog: Catalog,
 ) -> dict[str, Any]:
     """A posted digest with a Slack candidate and a console candidate; returns its message."""
     db = open_database(db_url)
@@ -189,8 +193,9 @@ async def test_view_answers_opens_an_escaped_transcript_for_recruiters_only(
     assert "<!here>" not in repr(modal)
 
 
+@pytest.mark.usefixtures("digest")
 async def test_shortlist_command_is_ephemeral_and_for_recruiters(
-    bot: SlackRequests, slack: FakeSlack, digest: dict[str, Any]
+    bot: SlackRequests, slack: FakeSlack
 ) -> None:
     channel = slack.channel_id("#hiring-backend-karachi")
     await bot.command("/shortlist", "backend-karachi", "URECRUITER", channel)

@@ -213,7 +213,7 @@ async def test_a_slow_send_to_one_candidate_does_not_hold_up_another(
 
 
 async def test_a_burst_of_replies_keeps_the_connection_pool_small(
-    fake: FakeTelegram, db_url: str, db: Database
+    fake: FakeTelegram, db_url: str
 ) -> None:
     """Regression: a burst of replies opened python-telegram-bot's default 256 connections, and
     httpcore's pool work, quadratic in open connections, then made every send cost milliseconds.
