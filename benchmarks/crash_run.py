@@ -60,6 +60,9 @@ async def crash_run(
     every: tuple[float, float],
     think: float,
 ) -> int:
+    """Screen `candidates` on a fresh database while the bot is killed every `every` seconds (a
+    random gap between the two) and restarted; print the audit, and return the exit status: 0 only
+    if the run was clean and at least one kill happened."""
     catalog = bundled_catalog()
     async with fresh_database(backend) as (database, where), switchboard() as board:
         print(f"  database      {where}")
@@ -97,7 +100,7 @@ async def crash_run(
     return 0 if clean else 1
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--candidates", type=int, default=60)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
@@ -115,7 +118,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    """The crash run as the command line asks; 0 when clean, or skipped for want of PostgreSQL."""
+    args = _parse_args(argv)
     print(
         f"screenbot crash run: kill -9 at random moments, {args.mode}, {args.backend},"
         f" seed {args.seed}"

@@ -68,6 +68,7 @@ async def watch_health(bots: list[BotProcess], done: asyncio.Event) -> list[tupl
 
 
 async def database_retries(bots: list[BotProcess]) -> int:
+    """The commits the bots retried for want of the database, read from their /metrics."""
     total = 0
     async with httpx.AsyncClient(timeout=5) as client:
         for bot in bots:
@@ -78,6 +79,9 @@ async def database_retries(bots: list[BotProcess]) -> int:
 
 
 async def fault_run(candidates: int, processes: int, after: float) -> int:
+    """Screen on PostgreSQL with `processes` bots and restart the server `after` seconds in; print
+    what /healthz said and the audit, and return the exit status: 0 only if the bots said they were
+    unhealthy, retried, recovered, and lost or doubled no answer."""
     catalog = bundled_catalog()
     async with fresh_database("postgresql") as (database, where), switchboard() as board:
         print(f"  database      {where}")
@@ -121,7 +125,7 @@ async def fault_run(candidates: int, processes: int, after: float) -> int:
     return 0 if clean else 1
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--candidates", type=int, default=60)
     parser.add_argument("--processes", type=int, default=2)
@@ -130,7 +134,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    """The fault run as the command line asks; 0 when clean, or skipped for want of PostgreSQL."""
+    args = _parse_args(argv)
     print("screenbot database fault run: PostgreSQL restarted mid-run")
     try:
         return asyncio.run(fault_run(args.candidates, args.processes, args.after))

@@ -13,12 +13,14 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reply with the text received: the least a bot can do for a turn."""
     message = update.message
     if message is not None and message.text is not None:
         await message.reply_text(message.text)
 
 
 def main() -> None:
+    """Long-poll the Bot API at TELEGRAM_API_URL as the bot TELEGRAM_BOT_TOKEN until stopped."""
     application = (
         Application.builder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])

@@ -140,10 +140,13 @@ async def fresh_database(backend: str) -> AsyncIterator[tuple[Database, str]]:
 
 
 def bundled_catalog() -> Catalog:
+    """The banks and flows in the repository, as `screenbot run` would serve them."""
     return load_catalog(ROOT / "question_banks", ROOT / "conversations")
 
 
 def new_service(database: Database, catalog: Catalog) -> ScreeningService:
+    """A service whose screenings are seeded from one fixed generator, so every run draws the same
+    questions."""
     seeds = random.Random(20261123)
     return ScreeningService(database, catalog, seeds=functools.partial(seeds.getrandbits, 62))
 
@@ -160,6 +163,7 @@ class QuestionBook:
         }
 
     def question(self, ask: Ask) -> Question:
+        """The bank question `ask` shows; a ScriptError when none matches."""
         lines = ask.text.split("\n")[1:]  # drop "Question n of m · Section"
         for body in ("\n".join(lines), "\n".join(lines[:-1])):  # maybe with a time-limit line
             found = self.by_text.get(body)
@@ -191,6 +195,7 @@ class Tally:
 
     @property
     def turns(self) -> int:
+        """Turns taken to their commit so far: one latency each."""
         return len(self.latencies)
 
 
@@ -230,12 +235,15 @@ class SimulatedCandidate:
         return tuple(d.message for d in turn.deliveries)
 
     def expect(self, said: tuple[Outbound, ...], key: str) -> Ask:
+        """The question a turn's replies end with, checked to be the `key` one (consent, p0, k1,
+        q2...): a ScriptError otherwise, as the script and the flow disagree."""
         last = said[-1] if said else None
         if not isinstance(last, Ask) or last.prompt_key.split(".")[0] != key:
             raise ScriptError(f"candidate {self.number}: expected prompt {key!r}, got {said!r}")
         return last
 
     def profile_answer(self, field: ProfileField, ask: Ask) -> InboundEvent:
+        """The first button where the question has buttons, else a typed answer for `field`."""
         if ask.options:  # city and work model: press the first button
             return ChoicePicked(ask.prompt_key, (ask.options[0].id,))
         return TextReceived(profile_text(field, self.number, self.rng))
@@ -295,6 +303,7 @@ async def drive(
 
 
 def half_of_the_questions(catalog: Catalog) -> int:
+    """How many questions the memory check's candidates answer before leaving: half the flow's."""
     return sum(s.pick for s in catalog.flow(FLOW_ID).sections) // 2
 
 
@@ -303,6 +312,8 @@ def half_of_the_questions(catalog: Catalog) -> int:
 
 @dataclass(frozen=True)
 class Throughput:
+    """The figures of one throughput run, as `report_throughput` prints them."""
+
     where: str
     candidates: int
     concurrency: int
@@ -317,6 +328,7 @@ class Throughput:
 
     @property
     def per_second(self) -> float:
+        """Durable turns per second of wall time."""
         return self.turns / self.wall
 
 
@@ -327,6 +339,8 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 async def throughput(backend: str, candidates: int, concurrency: int) -> Throughput:
+    """Screen `candidates`, at most `concurrency` at once, on a fresh `backend` database after a
+    warm-up that is not counted; then count the screenings completed and the replies unsent."""
     catalog = bundled_catalog()
     async with fresh_database(backend) as (database, where):
         service = new_service(database, catalog)
@@ -378,6 +392,7 @@ class MemoryPoint:
 
 
 def measure_memory(screenings: int) -> MemoryPoint:
+    """This process's peak RSS and what tracemalloc sees now, after a collection."""
     gc.collect()
     current, _ = tracemalloc.get_traced_memory()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
@@ -414,6 +429,8 @@ async def memory_probe(backend: str, k: int, concurrency: int) -> list[MemoryPoi
 
 
 def start_memory_probe(backend: str, k: int, concurrency: int) -> subprocess.Popen[str]:
+    """Run the memory check in a child process (this script with --memory-probe), so the peak RSS it
+    reports is the check's alone."""
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -439,15 +456,16 @@ def finish_memory_probe(child: subprocess.Popen[str]) -> list[MemoryPoint] | str
 # --- Reporting ------------------------------------------------------------------------------------
 
 
-def mib(size: float) -> str:
+def _mib(size: float) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
-def kib(size: float) -> str:
+def _kib(size: float) -> str:
     return f"{size / 2**10:,.0f} KiB"
 
 
 def report_throughput(backend: str, result: Throughput) -> None:
+    """Print a throughput run, with the verdict against the SQLite target."""
     rate = result.per_second
     if backend == "sqlite":
         verdict = "met" if rate >= SQLITE_TARGET else "NOT met"
@@ -472,6 +490,8 @@ def report_throughput(backend: str, result: Throughput) -> None:
 
 
 def report_memory(label: str, points: list[MemoryPoint] | str) -> None:
+    """Print the memory check at K and 10 x K, their ratios and the growth per extra half-finished
+    screening; or why the check failed."""
     if isinstance(points, str):
         print(f"  {label:12}{points}")
         return
@@ -479,8 +499,8 @@ def report_memory(label: str, points: list[MemoryPoint] | str) -> None:
     extra = large.screenings - small.screenings
     growth = (large.python_current - small.python_current) / extra
     rows = [
-        (f"K = {small.screenings:,}", mib(small.peak_rss), kib(small.python_current)),
-        (f"10 x K = {large.screenings:,}", mib(large.peak_rss), kib(large.python_current)),
+        (f"K = {small.screenings:,}", _mib(small.peak_rss), _kib(small.python_current)),
+        (f"10 x K = {large.screenings:,}", _mib(large.peak_rss), _kib(large.python_current)),
         (
             "ratio",
             f"{large.peak_rss / small.peak_rss:.2f}x",
@@ -495,7 +515,7 @@ def report_memory(label: str, points: list[MemoryPoint] | str) -> None:
 # --- Command line ---------------------------------------------------------------------------------
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--candidates", type=int, default=200, help="candidates to screen")
     parser.add_argument("--concurrency", type=int, default=50, help="candidates talking at once")
@@ -520,7 +540,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    """Throughput on each backend asked for, then the memory check on those reachable; as a child
+    (--memory-probe), only the probe, its figures printed as JSON. Always 0: nothing here is a
+    test."""
+    args = _parse_args(argv)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     if args.memory_probe is not None:
         points = asyncio.run(memory_probe(backends[0], args.memory_probe, args.concurrency))

@@ -74,6 +74,9 @@ ROUNDS = 3  # below saturation: echo and screenbot take turns, so both meet the 
 
 @dataclass(frozen=True)
 class Run:
+    """One round's figures: the people, the wall and CPU seconds (the bot's and the driver's), every
+    reply latency, the messages that came twice and, for screenbot, the audit."""
+
     bot: str
     people: int
     wall: float
@@ -85,18 +88,22 @@ class Run:
 
     @property
     def turns(self) -> int:
+        """Answers that got a reply: one latency each."""
         return len(self.latencies)
 
     @property
     def per_second(self) -> float:
+        """Turns per second of wall time."""
         return self.turns / self.wall
 
     @property
     def p50_ms(self) -> float:
+        """The median reply latency, in milliseconds."""
         return percentile(self.latencies, 0.50) * 1000
 
     @property
     def p99_ms(self) -> float:
+        """The 99th percentile reply latency, in milliseconds."""
         return percentile(self.latencies, 0.99) * 1000
 
 
@@ -117,6 +124,7 @@ def pooled(label: str, runs: Sequence[Run]) -> Run:
 async def measure(
     label: str, bots: Sequence[BotProcess], people: list[Applicant] | list[Chatter]
 ) -> Run:
+    """Let `people` all screen at once against `bots`; the round's figures, CPU included."""
     cpu, driver = sum(b.cpu_seconds() for b in bots), time.process_time()
     wall = await all_screen(people)
     cpu, driver = sum(b.cpu_seconds() for b in bots) - cpu, time.process_time() - driver
@@ -142,6 +150,8 @@ class Contestant:
     first: int = 2000  # the next round's first user id
 
     async def round(self, count: int, think: float, taps: float = 0.0) -> Run:
+        """A round of `count` new people taking about `think` seconds per answer, tapping buttons a
+        share `taps` of the time; screenbot's rounds are audited."""
         first, self.first = self.first, self.first + count
         if self.database is None or self.catalog is None:
             chatters = [Chatter(self.board, first + n, think) for n in range(count)]
@@ -155,6 +165,7 @@ class Contestant:
 
 @asynccontextmanager
 async def echo_bot() -> AsyncIterator[Contestant]:
+    """The echo bot on a fake of its own, warmed up."""
     async with switchboard() as board:
         bot = echo_process(board)
         await bot.start()
@@ -167,6 +178,7 @@ async def echo_bot() -> AsyncIterator[Contestant]:
 
 @asynccontextmanager
 async def screenbot(backend: str) -> AsyncIterator[Contestant]:
+    """`screenbot run` on a fake of its own and a fresh `backend` database, warmed up."""
     async with fresh_database(backend) as (database, _where), switchboard() as board:
         bot = screenbot_process(board, database.url)
         await bot.start()
@@ -179,6 +191,8 @@ async def screenbot(backend: str) -> AsyncIterator[Contestant]:
 
 
 async def scale_out_run(processes: int, load: int, think: float) -> Run:
+    """`processes` screenbot processes in webhook mode sharing one PostgreSQL database, `load`
+    people at once, updates spread over the processes in turn; audited."""
     catalog = bundled_catalog()
     async with fresh_database("postgresql") as (database, _where), switchboard() as board:
         bots = [screenbot_process(board, database.url, webhook=True) for _ in range(processes)]
@@ -194,7 +208,7 @@ async def scale_out_run(processes: int, load: int, think: float) -> Run:
                 await bot.stop()
 
 
-def line(run: Run) -> str:
+def _line(run: Run) -> str:
     cpu_ms = run.cpu / run.turns * 1000
     return (
         f"  {run.bot:<30}{run.people:>6}{run.turns:>8,}{run.per_second:>10,.0f}"
@@ -203,18 +217,19 @@ def line(run: Run) -> str:
     )
 
 
-def header() -> str:
+def _header() -> str:
     return (
         f"  {'':<30}{'people':>6}{'turns':>8}{'turns/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
         f"{'CPU ms/turn':>12}{'bot CPU':>8}{'fake CPU':>9}"
     )
 
 
-def verdict(met: bool) -> str:
+def _verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
 def report_audit(run: Run) -> None:
+    """Print the audit line of a screenbot round; nothing for the echo bot's."""
     if run.audit is None:
         return
     a = run.audit
@@ -226,7 +241,7 @@ def report_audit(run: Run) -> None:
     )
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--load", type=int, default=200, help="candidates at once, saturated")
     parser.add_argument("--below", type=int, default=50, help="candidates at once, below it")
@@ -246,52 +261,53 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    """The saturated, below-saturation and scale-out runs; 0 if every audit was clean."""
     print(
         f"screenbot end to end over Telegram: {os.cpu_count()} CPUs,"
         f" Python {sys.version.split()[0]}, fake Bot API on 127.0.0.1"
     )
     async with echo_bot() as echo, screenbot(args.backend) as ours:
         print(f"\nSaturated: {args.load} candidates at once, long polling, on {args.backend}")
-        print(header())
+        print(_header())
         echo_load = await echo.round(args.load, args.think)
-        print(line(echo_load))
+        print(_line(echo_load))
         typing = await ours.round(args.load, args.think)
-        print(line(typing))
+        print(_line(typing))
         report_audit(typing)
         tapping = await ours.round(args.load, args.think, 0.5)
-        print(line(tapping))
+        print(_line(tapping))
         report_audit(tapping)
         audited = [typing, tapping]
         ratio = typing.per_second / echo_load.per_second
         print(
             f"  screenbot (typing) / echo turns/s: {ratio:.2f}x"
-            f"   (target >= {RATIO_TARGET}x: {verdict(ratio >= RATIO_TARGET)})"
+            f"   (target >= {RATIO_TARGET}x: {_verdict(ratio >= RATIO_TARGET)})"
         )
 
         print(
             f"\nBelow saturation: {args.below} candidates at once, long polling;"
             f" {args.rounds} rounds, the two bots taking turns"
         )
-        print(header())
+        print(_header())
         echo_rounds, our_rounds = [], []
         for number in range(1, args.rounds + 1):
             echo_rounds.append(await echo.round(args.below, args.think))
             our_rounds.append(await ours.round(args.below, args.think))
-            print(line(replace(echo_rounds[-1], bot=f"round {number}: echo bot")))
-            print(line(replace(our_rounds[-1], bot=f"round {number}: screenbot")))
+            print(_line(replace(echo_rounds[-1], bot=f"round {number}: echo bot")))
+            print(_line(replace(our_rounds[-1], bot=f"round {number}: screenbot")))
             report_audit(our_rounds[-1])
             ratio = our_rounds[-1].p99_ms / echo_rounds[-1].p99_ms
             print(f"    p99 ratio, this round: {ratio:.2f}x")
         echo_light, our_light = pooled("echo bot", echo_rounds), pooled("screenbot", our_rounds)
-        print(line(replace(echo_light, bot="all rounds: echo bot")))
-        print(line(replace(our_light, bot="all rounds: screenbot")))
+        print(_line(replace(echo_light, bot="all rounds: echo bot")))
+        print(_line(replace(our_light, bot="all rounds: screenbot")))
         ratio = our_light.p99_ms / echo_light.p99_ms
         print(
             f"  screenbot (typing) / echo p99 latency, all rounds: {ratio:.2f}x"
-            f"   (target <= {P99_TARGET}x: {verdict(ratio <= P99_TARGET)})"
+            f"   (target <= {P99_TARGET}x: {_verdict(ratio <= P99_TARGET)})"
         )
         tapping = await ours.round(args.below, args.think, 0.5)
-        print(line(tapping))
+        print(_line(tapping))
         report_audit(tapping)
         audited += [*our_rounds, tapping]
     print(
@@ -303,15 +319,16 @@ async def main_async(args: argparse.Namespace) -> int:
     except BackendUnavailable as exc:
         print(f"  skipped: {exc}")
     else:
-        print(header())
-        print(line(scaled))
+        print(_header())
+        print(_line(scaled))
         report_audit(scaled)
         audited.append(scaled)
     return 0 if all(r.audit is not None and r.audit.clean for r in audited) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return asyncio.run(main_async(parse_args(argv)))
+    """The end-to-end run as the command line asks; 0 if every audit was clean."""
+    return asyncio.run(main_async(_parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ class Reader(Applicant):
     _asked_at: float | None = None
 
     def prompt_of(self, message: Json) -> Prompt | None:
+        """What `message` asks, recognised by its words; None for a message that asks nothing."""
         assert self.flow is not None
         assert self.finder is not None
         text = message["text"]
@@ -104,6 +105,8 @@ class Reader(Applicant):
         return None  # a notice: nothing to answer
 
     async def screen(self) -> None:
+        """Start, then answer whatever prompt is newest once the chat goes quiet, retyping the last
+        answer after `patience` seconds without news, until the closing message."""
         rng = random.Random(self.user_id)
         await asyncio.sleep(rng.uniform(0, max(self.think, 1.0)))  # people arrive over time
         await self._say(f"/start {FLOW_ID}")
@@ -202,6 +205,9 @@ class Reader(Applicant):
 
 @dataclass
 class Result:
+    """One run: its readers (who keep their own counts), the Bot API message calls, the 429s and the
+    wall seconds."""
+
     label: str
     people: list[Reader]
     calls: int
@@ -210,6 +216,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
 
     def line(self) -> str:
+        """The run as one row of the results table."""
         done = sum(p.finished for p in self.people)
         answers = sum(p.answers for p in self.people)
         lat = [t for p in self.people for t in p.latencies]
@@ -223,7 +230,7 @@ class Result:
         )
 
 
-def header() -> str:
+def _header() -> str:
     return (
         f"  {'':<26}{'finished':>11}{'calls/ans':>10}{'p50 s':>9}{'p99 s':>9}{'retyped':>9}"
         f"{'twice':>8}{'order':>8}{'429s':>7}{'wall s':>8}"
@@ -231,6 +238,8 @@ def header() -> str:
 
 
 async def run(label: str, people: int, think: float, patience: float, backend: str) -> Result:
+    """One run of `people` readers against a rate-limited `screenbot run` and a fake enforcing
+    Telegram's limits; prints its row and audit."""
     catalog = bundled_catalog()
     flow: Flow = catalog.flow(FLOW_ID)
     finder = QuestionFinder(catalog, flow)
@@ -265,6 +274,7 @@ async def run(label: str, people: int, think: float, patience: float, backend: s
 
 
 def verdict(results: Sequence[Result]) -> bool:
+    """Print each run against the targets; whether every run met them."""
     met = True
     for result in results:
         answers = sum(p.answers for p in result.people)
@@ -282,7 +292,7 @@ def verdict(results: Sequence[Result]) -> bool:
     return met
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--think", type=float, default=10.0, help="mean seconds per answer")
@@ -304,11 +314,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    """The three runs; 0 if every one met the targets, or PostgreSQL was asked for and is not
+    there."""
     print(
         f"screenbot over Telegram at its real limits: {os.cpu_count()} CPUs, rate limiter on,"
         f" fake Bot API enforcing 30 msg/s per bot and ~1 msg/s per chat; {args.backend}"
     )
-    print(header())
+    print(_header())
     try:
         thinking = await run(
             f"{args.people}, ~{args.think:g} s to answer",
@@ -330,7 +342,8 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return asyncio.run(main_async(parse_args(argv)))
+    """The limits run as the command line asks; 0 if every run met the targets."""
+    return asyncio.run(main_async(_parse_args(argv)))
 
 
 if __name__ == "__main__":

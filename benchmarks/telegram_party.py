@@ -53,7 +53,7 @@ SCREENBOT = [str(Path(sys.executable).with_name("screenbot")), "run"]
 ECHO_BOT = [sys.executable, "-m", "benchmarks.echo_bot"]
 
 
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -71,6 +71,7 @@ class Switchboard:
         self._chats: dict[int, asyncio.Queue[tuple[float, Json]]] = {}
 
     def open(self, chat_id: int) -> asyncio.Queue[tuple[float, Json]]:
+        """The queue the bot's messages to `chat_id` arrive on, with when each arrived."""
         return self._chats.setdefault(chat_id, asyncio.Queue())
 
     def _route(self, message: Json) -> None:
@@ -79,6 +80,7 @@ class Switchboard:
             inbox.put_nowait((time.perf_counter(), message))
 
     def api_url(self) -> str:
+        """The base URL a bot is given for the fake (TELEGRAM_API_URL)."""
         return f"http://127.0.0.1:{self.fake.port}/bot"
 
 
@@ -109,6 +111,8 @@ class BotProcess:
     log: Path = field(default_factory=lambda: Path(tempfile.mkstemp(suffix=".log")[1]))
 
     async def start(self) -> None:
+        """Start the process, and return once it polls or has set its webhook; a ScriptError, with
+        the log file to read, if it does not within 30 s."""
         seen = len(self.board.fake.calls)
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
@@ -136,11 +140,13 @@ class BotProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     async def kill(self) -> None:
+        """kill -9: nothing the process was doing gets to finish."""
         assert self.process is not None
         self.process.kill()
         await self.process.wait()
 
     async def stop(self) -> None:
+        """SIGTERM, and kill -9 if it has not stopped within 20 s."""
         if self.process is None or self.process.returncode is not None:
             return
         self.process.send_signal(signal.SIGTERM)
@@ -150,6 +156,7 @@ class BotProcess:
             await self.kill()
 
     async def healthy(self) -> bool:
+        """Whether its /healthz answers 200."""
         assert self.http_port is not None
         async with httpx.AsyncClient() as client:
             with contextlib.suppress(httpx.HTTPError):
@@ -168,7 +175,7 @@ def screenbot_process(
 ) -> BotProcess:
     """`screenbot run` on the fake; in webhook mode it registers its own URL with the fake.
     Without `rate_limit` it sends as fast as it can (the fake enforces no limits then)."""
-    port = free_port()
+    port = _free_port()
     env = {
         "SCREENBOT_DATABASE_URL": database_url,
         "SCREENBOT_BANKS_DIR": str(ROOT / "question_banks"),
@@ -186,6 +193,7 @@ def screenbot_process(
 
 
 def echo_process(board: Switchboard) -> BotProcess:
+    """The echo bot (`benchmarks/echo_bot.py`) on `board`, long polling."""
     env = {"TELEGRAM_BOT_TOKEN": board.fake.token, "TELEGRAM_API_URL": board.api_url()}
     return BotProcess(ECHO_BOT, env, board)
 
@@ -272,6 +280,7 @@ class QuestionFinder:
         self.questions = [q for s in flow.sections for q in catalog.banks[s.bank].questions]
 
     def find(self, message: str) -> Question:
+        """The bank question whose text `message` shows; a ScriptError when none does."""
         for question in self.questions:
             if question.text in message:
                 return question
@@ -295,6 +304,8 @@ class Applicant(Person):
         return await self.turn(typed)
 
     async def screen(self) -> None:
+        """Screen from /start to the closing message, checking that no answered question comes
+        again."""
         assert self.flow is not None
         assert self.finder is not None
         rng = random.Random(self.user_id)
@@ -355,6 +366,7 @@ class Chatter(Person):
     turns: int = 22
 
     async def screen(self) -> None:
+        """Send `turns` messages, each once the echo of the last has come back."""
         for number in range(self.turns):
             typed = f"message {number} from {self.user_id}"
             message = await self.turn(typed)
@@ -371,6 +383,7 @@ def applicants(
     taps: float = 0.5,
     think: float = 0.0,
 ) -> list[Applicant]:
+    """`count` applicants for the benchmark flow, with user ids from `first`."""
     flow = catalog.flow(FLOW_ID)
     finder = QuestionFinder(catalog, flow)
     return [
@@ -405,10 +418,12 @@ class Audit:
 
     @property
     def clean(self) -> bool:
+        """No answer lost or doubled, and every screening completed."""
         return not self.lost and not self.doubled and self.completed == self.screenings
 
 
 async def unsent(database: Database) -> int:
+    """Replies the outbox still holds unsent."""
     query = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
     return int(await database.read(lambda conn: conn.execute(query).scalar_one()))
 
