@@ -73,7 +73,8 @@ from tests.answers import right_answer as right_answer  # the other benches impo
 from tests.answers import wrong_answer as wrong_answer
 
 from screenbot.content.catalog import Catalog, load_catalog
-from screenbot.content.models import Flow, Question
+from screenbot.content.flows import Flow
+from screenbot.content.models import Question
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
 from screenbot.engine.messages import Ask, Completed, Outbound

@@ -47,7 +47,8 @@ from benchmarks.telegram_party import (
     stored_form,
     switchboard,
 )
-from screenbot.content.models import Flow, SingleChoiceQuestion, YesNoQuestion
+from screenbot.content.flows import Flow
+from screenbot.content.models import SingleChoiceQuestion, YesNoQuestion
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.events import ChoicePicked, TextReceived
 from screenbot.engine.profile import prompt_text

@@ -38,8 +38,8 @@ from benchmarks.service_bench import (
     wrong_answer,
 )
 from screenbot.content.catalog import Catalog
+from screenbot.content.flows import Flow
 from screenbot.content.models import (
-    Flow,
     MultiChoiceQuestion,
     Question,
     SingleChoiceQuestion,

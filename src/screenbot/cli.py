@@ -19,7 +19,8 @@ from screenbot.app import open_app
 from screenbot.channels.console import ConsoleChat
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.content.catalog import errors, load
-from screenbot.content.models import Bank, Flow, FreeTextQuestion
+from screenbot.content.flows import Flow
+from screenbot.content.models import Bank, FreeTextQuestion
 from screenbot.errors import ScreenbotError
 from screenbot.grading import shared_grader
 from screenbot.grading.trial import grade_lines

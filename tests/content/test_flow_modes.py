@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from screenbot.content.catalog import errors, load, load_catalog
-from screenbot.content.models import FreeTextPlan, Mode, Section
+from screenbot.content.flows import FreeTextPlan, Mode, Section
 from tests.content.conftest import (
     BUNDLED_BANKS,
     ROOT,

@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from screenbot.content.flows import Flow
 from screenbot.content.lint import FlowCheck, check_bank, check_flow
-from screenbot.content.models import Bank, Flow, content_hash
+from screenbot.content.models import Bank, content_hash
 from screenbot.content.yaml_source import YamlDocument, parse
 from screenbot.errors import ContentError, ContentProblem, Severity, UnknownFlowError
 

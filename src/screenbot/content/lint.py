@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from screenbot.content.models import DEFAULT_MAX_QUESTIONS, Bank, FreeTextQuestion, Mode
+from screenbot.content.flows import DEFAULT_MAX_QUESTIONS, Mode
+from screenbot.content.models import Bank, FreeTextQuestion
 from screenbot.content.yaml_source import YamlDocument
 from screenbot.errors import ContentProblem, Severity
 

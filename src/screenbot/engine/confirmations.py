@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.engine import replies
 from screenbot.engine.answers import read_yes_no
 from screenbot.engine.events import Reply

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter, ValidationError
 from pydantic.networks import EmailStr
 
-from screenbot.content.models import Flow, WorkModel
+from screenbot.content.flows import Flow, WorkModel
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.messages import Option
 from screenbot.engine.state import ProfileValue

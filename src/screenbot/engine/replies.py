@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.engine.state import ScreeningState, Stage
 
 HELP = (

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Set
 
 from screenbot.content.catalog import Catalog
-from screenbot.content.models import Bank, Flow, Question
+from screenbot.content.flows import Flow
+from screenbot.content.models import Bank, Question
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.engine.turn import Context
 

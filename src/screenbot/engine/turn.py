@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from screenbot.content.catalog import Catalog
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.engine.messages import Outbound
 from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 

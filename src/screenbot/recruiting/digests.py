@@ -16,7 +16,7 @@ from typing import Protocol
 
 from screenbot.clock import Clock, utcnow
 from screenbot.content.catalog import Catalog
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.metrics import Metrics
 from screenbot.recruiting.digest import as_text
 from screenbot.recruiting.ranking import Shortlist, shortlist

@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.profile import display
 from screenbot.engine.state import ScreeningState, Stage

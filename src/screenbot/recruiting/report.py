@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.engine.state import Stage
 from screenbot.store.database import Database
 from screenbot.store.results import Result, latest_results

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from screenbot.clock import Clock, utcnow
 from screenbot.content.catalog import Catalog
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.engine.messages import Notice
 from screenbot.recruiting.digest import DECISIONS
 from screenbot.recruiting.digests import Digest, Digests

@@ -19,7 +19,7 @@ from screenbot.channels.slack.courier import CHANNEL, SlackCourier
 from screenbot.channels.slack.modals import answers_modal
 from screenbot.channels.slack.mrkdwn import mrkdwn
 from screenbot.channels.slack.shortlist import decision_text, notification, pages
-from screenbot.content.models import Flow
+from screenbot.content.flows import Flow
 from screenbot.recruiting.service import RecruitingService
 
 log = logging.getLogger(__name__)
