@@ -13,10 +13,12 @@ DECIDED = {"advance": "✅ Advanced", "reject": "❌ Rejected", "hold": "⏸ On 
 
 
 def percent(value: float | None) -> str:
+    """A score from 0 to 1 as recruiters read it; a dash where there is none yet."""
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def period(shortlist: Shortlist) -> str:
+    """The time the digest covers, in the opening's own time zone."""
     schedule = shortlist.flow.shortlist
     zone = ZoneInfo(schedule.timezone if schedule else "UTC")
     until = shortlist.until.astimezone(zone).strftime("%a %d %b %H:%M")
@@ -26,6 +28,7 @@ def period(shortlist: Shortlist) -> str:
 
 
 def counts_line(shortlist: Shortlist) -> str:
+    """How the period went at a glance: started, completed, passed, knocked out, waiting."""
     return (
         f"Started {shortlist.started} · Completed {shortlist.completed} · "
         f"Passed {shortlist.passed} · Knocked out {shortlist.knocked_out} · "

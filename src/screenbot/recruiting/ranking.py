@@ -18,6 +18,8 @@ FAST_MEDIAN_SECONDS = 4.0
 
 @dataclass(frozen=True)
 class Ranked:
+    """One candidate on a shortlist, with what recruiters weigh beside the score."""
+
     screening_id: int
     rank: int
     name: str
@@ -30,6 +32,8 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Shortlist:
+    """A flow's period in numbers, and its best candidates in rank order."""
+
     flow: Flow
     since: datetime | None
     until: datetime

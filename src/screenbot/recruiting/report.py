@@ -64,6 +64,7 @@ def _cell(value: Any) -> Any:
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The rows for a spreadsheet, with candidate text that looks like a formula defused."""
     if not rows:
         return ""
     out = io.StringIO()
@@ -74,4 +75,5 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
+    """The rows as one JSON array, Urdu and other text kept as typed."""
     return json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n"
