@@ -53,14 +53,14 @@ def test_chat_quit_resume_finish_and_report(env: dict[str, str]) -> None:
         stdin="\n".join([*start, "/quit"]) + "\n",
     )
     assert first.returncode == 0, first.stderr
-    assert "Question 1 of 10" in first.stdout
+    assert "Question 1 of 12" in first.stdout
     assert first.stdout.rstrip().endswith("Run the same command again to carry on.")
 
     second = screenbot(
         env, "chat", "--flow", "backend-karachi", "--as", "sara", stdin="\n".join(ANYTHING) + "\n"
     )
     assert second.returncode == 0, second.stderr
-    assert "Welcome back! Let's pick up where you left off.\nQuestion 1 of 10" in second.stdout
+    assert "Welcome back! Let's pick up where you left off.\nQuestion 1 of 12" in second.stdout
     assert "Your screening for Backend Developer, Karachi is complete." in second.stdout
 
     as_json = screenbot(env, "report", "backend-karachi", "--format", "json")
@@ -70,13 +70,17 @@ def test_chat_quit_resume_finish_and_report(env: dict[str, str]) -> None:
     assert row["expected_salary_pkr"] == 180000
     assert row["work_model"] == "hybrid"
     assert row["stage"] == "completed"
-    assert row["answers"] == 10
+    assert row["answers"] == 12
     assert 0 <= row["total"] <= 1
+    assert row["ability"] is not None
+    assert 0 < row["ability_se"] < 1
 
     as_csv = screenbot(env, "report", "backend-karachi", "--format", "csv")
     [csv_row] = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert csv_row["email"] == "sara@example.com"
     assert float(csv_row["total"]) == row["total"]
+    assert float(csv_row["ability"]) == row["ability"]
+    assert float(csv_row["ability_se"]) == row["ability_se"]
 
 
 def test_run_without_tokens_is_a_terminal_chat(env: dict[str, str]) -> None:

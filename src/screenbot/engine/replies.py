@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from screenbot.content.flows import Flow
+from screenbot.content.flows import Flow, Mode
 from screenbot.engine.state import ScreeningState, Stage
 
 HELP = (
@@ -148,7 +148,13 @@ def status_knockout(number: int, flow: Flow) -> str:
 
 
 def status_questions(number: int, total: int, flow: Flow) -> str:
-    """`/status` at bank question `number` of `total`."""
+    """`/status` at bank question `number` of `total` (for an adaptive flow, the most it asks:
+    it may stop sooner)."""
+    if flow.mode is Mode.ADAPTIVE:
+        return (
+            f"You're on question {number} of at most {total} for {flow.title} "
+            f"(at most {total - number + 1} to go, including this one)."
+        )
     return (
         f"You're on question {number} of {total} for {flow.title} "
         f"({total - number + 1} to go, including this one)."

@@ -74,6 +74,9 @@ class ScreeningState:
     score: float | None = None
     section_scores: tuple[tuple[str, float], ...] = field(default=())
     passed: bool | None = None
+    ability: float | None = None
+    ability_se: float | None = None
+    score_se: float | None = None
 
     @property
     def profile_dict(self) -> dict[str, ProfileValue]:
@@ -116,6 +119,9 @@ class ScreeningState:
             "score": self.score,
             "section_scores": [[k, v] for k, v in self.section_scores],
             "passed": self.passed,
+            "ability": self.ability,
+            "ability_se": self.ability_se,
+            "score_se": self.score_se,
         }
 
     @classmethod
@@ -137,4 +143,7 @@ class ScreeningState:
             score=data.get("score"),
             section_scores=tuple((k, v) for k, v in data.get("section_scores", ())),
             passed=data.get("passed"),
+            ability=data.get("ability"),
+            ability_se=data.get("ability_se"),
+            score_se=data.get("score_se"),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from screenbot.content.flows import Flow
@@ -20,6 +20,8 @@ FAST_MEDIAN_SECONDS = 4.0
 class Ranked:
     """One candidate on a shortlist, with what recruiters weigh beside the score."""
 
+    """One candidate's line in a shortlist."""
+
     screening_id: int
     rank: int
     name: str
@@ -28,11 +30,20 @@ class Ranked:
     details: tuple[tuple[str, str], ...]
     flags: tuple[str, ...]
     decision: str | None
+    score_se: float | None = None
+    """The score's standard error (adaptive flows; None where the score carries none)."""
+    ability: float | None = None
+    ability_se: float | None = None
+    close_to: tuple[int, ...] = ()
+    """Ranks of listed candidates whose score is within this one's uncertainty (or this one
+    within theirs): the order between them means little."""
 
 
 @dataclass(frozen=True)
 class Shortlist:
     """A flow's period in numbers, and its best candidates in rank order."""
+
+    """A flow's shortlist for a period: the counts and the best candidates, ranked."""
 
     flow: Flow
     since: datetime | None
@@ -85,7 +96,25 @@ async def shortlist(
         found.passed,
         found.knocked_out,
         found.awaiting_decision,
-        tuple(_ranked(rank, f) for rank, f in enumerate(found.best, start=1)),
+        close_calls(tuple(_ranked(rank, f) for rank, f in enumerate(found.best, start=1))),
+    )
+
+
+def close_calls(ranked: tuple[Ranked, ...]) -> tuple[Ranked, ...]:
+    """Each candidate marked with the others whose score lies within the uncertainty of
+    theirs: score ± standard error ranges that overlap."""
+
+    def close(one: Ranked, other: Ranked) -> bool:
+        if one.score is None or other.score is None:
+            return False
+        if one.score_se is None and other.score_se is None:
+            return False
+        margin = (one.score_se or 0.0) + (other.score_se or 0.0)
+        return abs(one.score - other.score) <= margin
+
+    return tuple(
+        replace(r, close_to=tuple(o.rank for o in ranked if o is not r and close(r, o)))
+        for r in ranked
     )
 
 
@@ -106,4 +135,7 @@ def _ranked(rank: int, finished: Finished) -> Ranked:
         details=details,
         flags=_flags(state, list(finished.seconds)),
         decision=finished.decision,
+        score_se=state.score_se,
+        ability=state.ability,
+        ability_se=state.ability_se,
     )

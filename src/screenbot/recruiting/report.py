@@ -38,6 +38,8 @@ def _row(flow: Flow, result: Result) -> dict[str, Any]:
         "stage": state.stage.value,
         **{f"score_{s.bank}": sections.get(s.bank) for s in flow.sections},
         "total": state.score,
+        "ability": state.ability,
+        "ability_se": state.ability_se,
         "passed": state.passed,
         "knocked_out": state.stage is Stage.KNOCKED_OUT,
         "answers": len(seconds),
@@ -65,6 +67,7 @@ def _cell(value: Any) -> Any:
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
     """The rows for a spreadsheet, with candidate text that looks like a formula defused."""
+    """The rows as CSV, candidate text that looks like a formula quoted."""
     if not rows:
         return ""
     out = io.StringIO()
@@ -76,4 +79,5 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> str:
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as one JSON array, Urdu and other text kept as typed."""
+    """The rows as a JSON array."""
     return json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from screenbot.content.catalog import Catalog
+from screenbot.content.flows import Mode
 from screenbot.engine.events import ChoicePicked, Started, TextReceived
 from screenbot.engine.machine import FLOW_PICKER, Context, StepResult, step
 from screenbot.engine.messages import Ask
@@ -42,9 +43,18 @@ def _latest(screenings: list[StoredScreening], flow_id: str | None) -> StoredScr
     return max(mine, key=lambda s: (s.state.updated_at, s.id), default=None)
 
 
-def _may_draw(screenings: list[StoredScreening]) -> bool:
-    """Whether a turn could draw questions: a new screening, or one not yet at its questions."""
-    return not screenings or any(s.state.stage.active and not s.state.plan for s in screenings)
+def _may_draw(screenings: list[StoredScreening], catalog: Catalog) -> bool:
+    """Whether a turn could draw questions: a new screening, one not yet at its questions, or
+    one of an adaptive flow (which chooses each next question after an answer)."""
+    return not screenings or any(
+        s.state.stage.active and (not s.state.plan or _adaptive(s.state.flow_id, catalog))
+        for s in screenings
+    )
+
+
+def _adaptive(flow_id: str, catalog: Catalog) -> bool:
+    flow = catalog.flows.get(flow_id)
+    return flow is not None and flow.mode is Mode.ADAPTIVE
 
 
 def _outcomes(before: ScreeningState | None, result: StepResult) -> list[tuple[str, str]]:
@@ -137,7 +147,9 @@ def run_turns(
     fresh = repo.record_events([(i.key, candidate_ids[_person(i)]) for i in inbounds], now)
     screenings = repo.screenings_of(owners)
     starting = {candidate_ids[_person(i)] for i in inbounds if flow_asked_for(i) is not None}
-    seen = repo.seen_by([c for c in owners if c in starting or _may_draw(screenings.get(c, []))])
+    seen = repo.seen_by(
+        [c for c in owners if c in starting or _may_draw(screenings.get(c, []), catalog)]
+    )
     # A text typed while the chat's question had not gone out yet was not typed in answer to it
     # (typically the last answer again, or /start again, from someone who thinks the bot is
     # stuck): it is recorded and otherwise changes nothing. A tap names its question, so it

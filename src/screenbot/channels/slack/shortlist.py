@@ -13,7 +13,15 @@ import re
 from collections.abc import Mapping
 
 from screenbot.channels.slack.mrkdwn import Block, clip, escape, mrkdwn, plain
-from screenbot.recruiting.digest import DECIDED, DECISIONS, counts_line, percent, period
+from screenbot.recruiting.digest import (
+    DECIDED,
+    DECISIONS,
+    close_text,
+    counts_line,
+    percent,
+    period,
+    score_text,
+)
 from screenbot.recruiting.ranking import Ranked, Shortlist
 
 MAX_BLOCKS = 50
@@ -23,7 +31,9 @@ _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 def summary(candidate: Ranked, bank_titles: Mapping[str, str]) -> str:
     """One candidate as lines of text (for a `plain_text` object, which escapes them)."""
-    lines = [f"{candidate.rank}. {candidate.name} — score {percent(candidate.score)}"]
+    lines = [f"{candidate.rank}. {candidate.name} — score {score_text(candidate)}"]
+    if candidate.close_to:
+        lines.append("≈ " + close_text(candidate))
     if candidate.sections:
         lines.append(
             " · ".join(

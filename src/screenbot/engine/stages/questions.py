@@ -12,6 +12,7 @@ from typing import Protocol
 
 from screenbot.content.models import MultiChoiceQuestion, Question, SingleChoiceQuestion
 from screenbot.engine import replies
+from screenbot.engine.adaptive_order import is_adaptive, scores
 from screenbot.engine.answers import YES_NO_OPTIONS, choice_options, read_answer
 from screenbot.engine.events import Reply
 from screenbot.engine.messages import Ask, Completed, Say
@@ -49,14 +50,26 @@ def finish(
 ) -> StepResult:
     """Score the screening, close it, and thank the candidate (never telling the score)."""
     flow = context.flow(state)
-    card = scorecard(((s.bank, s.weight) for s in flow.sections), state.answers)
-    done = replace(
-        move(state, Trigger.ALL_ANSWERED, context.now),
-        asked_at=None,
-        score=card.total,
-        section_scores=card.sections,
-        passed=card.total >= flow.pass_score,
-    )
+    closed = replace(move(state, Trigger.ALL_ANSWERED, context.now), asked_at=None)
+    if is_adaptive(flow):
+        adaptive = scores(state, context)
+        done = replace(
+            closed,
+            score=adaptive.total,
+            section_scores=adaptive.sections,
+            passed=adaptive.total >= flow.pass_score,
+            ability=adaptive.ability,
+            ability_se=adaptive.ability_se,
+            score_se=adaptive.total_se,
+        )
+    else:
+        card = scorecard(((s.bank, s.weight) for s in flow.sections), state.answers)
+        done = replace(
+            closed,
+            score=card.total,
+            section_scores=card.sections,
+            passed=card.total >= flow.pass_score,
+        )
     name = str(done.profile_dict.get("full_name", "")).split(" ")[0] or None
     return StepResult(done, (Completed(replies.completed(flow, name)),), answer=answer)
 
@@ -65,9 +78,12 @@ def _key(state: ScreeningState) -> str:
     return f"q{state.step}"
 
 
-def _catch_up(state: ScreeningState, context: Context) -> ScreeningState | StepResult:
+def _catch_up(
+    state: ScreeningState, context: Context, order: QuestionOrder
+) -> ScreeningState | StepResult:
     """Questions an admin removed from a bank since they were planned are skipped, never asked;
-    a screening left with none to ask is finished."""
+    an order that chooses as it goes chooses again; a screening left with none to ask is
+    finished."""
     banks = context.catalog.banks
     rest = tuple(
         ref
@@ -76,6 +92,8 @@ def _catch_up(state: ScreeningState, context: Context) -> ScreeningState | StepR
     )
     if len(rest) != len(state.plan) - state.step:
         state = replace(state, plan=state.plan[: state.step] + rest)
+        if state.step >= len(state.plan):
+            state = replace(state, plan=order.plan(state, context))
     return finish(state, context) if state.step >= len(state.plan) else state
 
 
@@ -145,5 +163,5 @@ def spec(order: QuestionOrder) -> StageSpec:
         answer=answer,
         back=_no_back,
         settle=settle,
-        catch_up=_catch_up,
+        catch_up=lambda state, context: _catch_up(state, context, order),
     )
