@@ -73,7 +73,7 @@ from tests.answers import right_answer as right_answer  # the other benches impo
 from tests.answers import wrong_answer as wrong_answer
 
 from screenbot.content.catalog import Catalog, load_catalog
-from screenbot.content.flows import Flow
+from screenbot.content.flows import Flow, Mode
 from screenbot.content.models import Question
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.events import ChoicePicked, InboundEvent, Started, TextReceived
@@ -138,6 +138,14 @@ async def fresh_database(backend: str) -> AsyncIterator[tuple[Database, str]]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def questions_in(flow: Flow) -> int:
+    """How many bank questions a screening of `flow` asks: an adaptive one runs to its maximum
+    with the bundled banks (their priors never bring the error down to the target sooner)."""
+    if flow.mode is Mode.ADAPTIVE:
+        return flow.max_questions
+    return sum(s.pick for s in flow.sections)
 
 
 def bundled_catalog() -> Catalog:
@@ -263,7 +271,7 @@ class SimulatedCandidate:
             said = await self.send(
                 ChoicePicked(ask.prompt_key, (word,)) if buttons else TextReceived(word)
             )
-        total = sum(s.pick for s in self.flow.sections)
+        total = questions_in(self.flow)
         for i in range(total if questions is None else min(questions, total)):
             ask = self.expect(said, f"q{i}")
             question = self.book.question(ask)
@@ -305,7 +313,7 @@ async def drive(
 
 def half_of_the_questions(catalog: Catalog) -> int:
     """How many questions the memory check's candidates answer before leaving: half the flow's."""
-    return sum(s.pick for s in catalog.flow(FLOW_ID).sections) // 2
+    return questions_in(catalog.flow(FLOW_ID)) // 2
 
 
 # --- The throughput run ---------------------------------------------------------------------------
@@ -434,7 +442,8 @@ def start_memory_probe(backend: str, k: int, concurrency: int) -> subprocess.Pop
     reports is the check's alone."""
     command = [
         sys.executable,
-        str(Path(__file__).resolve()),
+        "-m",
+        "benchmarks.service_bench",
         "--backend",
         backend,
         "--memory-probe",
@@ -442,7 +451,9 @@ def start_memory_probe(backend: str, k: int, concurrency: int) -> subprocess.Pop
         "--concurrency",
         str(concurrency),
     ]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def finish_memory_probe(child: subprocess.Popen[str]) -> list[MemoryPoint] | str:

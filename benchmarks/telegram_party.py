@@ -34,6 +34,7 @@ from benchmarks.service_bench import (
     ROOT,
     ScriptError,
     profile_text,
+    questions_in,
     right_answer,
     wrong_answer,
 )
@@ -321,7 +322,7 @@ class Applicant(Person):
         for knockout in self.flow.knockout:
             word = "yes" if knockout.expect else "no"
             message = await self.choose(message, word, word, rng)
-        for _ in range(sum(s.pick for s in self.flow.sections)):
+        for _ in range(questions_in(self.flow)):
             message = await self.answer(message, rng)
         if "complete" not in message["text"]:
             raise ScriptError(f"candidate {self.user_id} expected the end: {message['text']!r}")
