@@ -25,7 +25,10 @@ from screenbot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DSN = os.environ.get("SCREENBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-TABLES = "decisions, digest_slots, outbox, answers, inbound_events, screenings, candidates"
+TABLES = (
+    "item_parameters, score_audit, decisions, digest_slots, outbox, answers, inbound_events,"
+    " screenings, candidates"
+)
 
 
 class Clock:

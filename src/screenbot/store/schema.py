@@ -190,3 +190,45 @@ class DigestSlot(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str | None] = mapped_column(String(64))
     ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class ItemParameter(Base):
+    """A question's 2PL parameters at one bank version, from the latest calibration: `a`/`b` are
+    what to use (the fit, the prior kept for too few answers, or the previous parameters kept
+    when the fit did not converge), `fitted_a`/`fitted_b` what the fit reached, `status` why."""
+
+    __tablename__ = "item_parameters"
+    __table_args__ = (UniqueConstraint("bank_id", "bank_version", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_id: Mapped[str] = mapped_column(String(64))
+    bank_version: Mapped[str] = mapped_column(String(16))
+    question_id: Mapped[str] = mapped_column(String(64))
+    a: Mapped[float] = mapped_column(Float)
+    b: Mapped[float] = mapped_column(Float)
+    a_se: Mapped[float | None] = mapped_column(Float)
+    b_se: Mapped[float | None] = mapped_column(Float)
+    fitted_a: Mapped[float | None] = mapped_column(Float)
+    fitted_b: Mapped[float | None] = mapped_column(Float)
+    answers: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    calibrated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ScoreAudit(Base):
+    """A finished screening's score before a rescore changed it: the old and new score, pass and
+    content versions, and when."""
+
+    __tablename__ = "score_audit"
+    __table_args__ = (Index("ix_score_audit_screening", "screening_id", "rescored_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    old_score: Mapped[float | None] = mapped_column(Float)
+    new_score: Mapped[float | None] = mapped_column(Float)
+    old_passed: Mapped[bool | None] = mapped_column(Boolean)
+    new_passed: Mapped[bool | None] = mapped_column(Boolean)
+    old_bank_versions: Mapped[dict[str, str]] = mapped_column(JSON)
+    new_bank_versions: Mapped[dict[str, str]] = mapped_column(JSON)
+    rescored_at: Mapped[datetime] = mapped_column(UtcDateTime)
