@@ -99,13 +99,19 @@ class Screening(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     score: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    grading: Mapped[str | None] = mapped_column(String(16), index=True)
+    """"pending" while a free-text answer awaits its grade or the total awaits recomputing; NULL
+    once the total is final."""
 
 
 class Answer(Base):
     """An answered bank question; unique per screening and question, so none is stored twice."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("screening_id", "bank_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("screening_id", "bank_id", "question_id"),
+        Index("ix_answers_grading", "grading", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
@@ -119,6 +125,13 @@ class Answer(Base):
     seconds: Mapped[float] = mapped_column(Float)
     late: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Free-text answers only (NULL for answers scored as they came): "pending" until the grader
+    # has read them, then "graded", "overridden" (a recruiter set the credit) or "failed".
+    grading: Mapped[str | None] = mapped_column(String(16))
+    grading_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    grading_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    graded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    needs_review: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class InboundEvent(Base):
@@ -232,3 +245,22 @@ class ScoreAudit(Base):
     old_bank_versions: Mapped[dict[str, str]] = mapped_column(JSON)
     new_bank_versions: Mapped[dict[str, str]] = mapped_column(JSON)
     rescored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AnswerGrade(Base):
+    """Every grade a free-text answer was given, the grader's and any recruiter's, oldest first:
+    the latest one stands, the others are its audit. `by` is the grader's version or the
+    recruiter; `detail` holds the grader's per-concept credit, evidence and flags."""
+
+    __tablename__ = "answer_grades"
+    __table_args__ = (Index("ix_answer_grades_answer", "answer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # "grader" | "recruiter"
+    score: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+    by: Mapped[str] = mapped_column(String(128))
+    needs_review: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    graded_at: Mapped[datetime] = mapped_column(UtcDateTime)
