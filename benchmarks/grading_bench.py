@@ -37,8 +37,10 @@ from screenbot.content.catalog import load
 from screenbot.content.models import FreeTextQuestion
 from screenbot.engine.scoring import matched_concepts
 from screenbot.grading import SemanticGrader, Settings
-from screenbot.grading import text as gtext
 from screenbot.grading.encoders import Encoder, Vectors, unit_rows
+from screenbot.grading.keywords import keyword_form
+from screenbot.grading.segmentation import sentences
+from screenbot.grading.urdu import model_view
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "benchmarks" / "grading" / "labelled.yaml"
@@ -187,7 +189,7 @@ class TfidfEncoder:
             self._idf[f] = math.log((1 + n) / (1 + count)) + 1
 
     def _features(self, text: str) -> list[int]:
-        stems = list(gtext.keyword_form(gtext.model_view(text)))
+        stems = list(keyword_form(model_view(text)))
         grams = stems + [f"{a} {b}" for a, b in itertools.pairwise(stems)]
         return [hash(g) % self.DIM for g in grams]
 
@@ -248,7 +250,7 @@ def bank_corpus() -> list[str]:
         for q in bank.questions:
             docs.append(q.text)
             if isinstance(q, FreeTextQuestion):
-                docs.extend(gtext.sentences(q.reference_answer))
+                docs.extend(sentences(q.reference_answer))
                 for c in q.rubric:
                     docs.extend([c.concept, *c.references, *c.misconceptions])
     return docs

@@ -10,7 +10,8 @@ import pytest
 from screenbot.errors import GraderUnavailableError
 from screenbot.grading import SemanticGrader
 from screenbot.grading.encoders import StaticEmbeddingEncoder, wordllama_encoder
-from screenbot.grading.text import model_view, units
+from screenbot.grading.segmentation import units
+from screenbot.grading.urdu import model_view
 
 
 def test_the_bundled_model_loads_from_the_installed_package() -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from screenbot.content.models import FreeTextQuestion, RubricConcept
-from screenbot.grading import text
+from screenbot.grading import gaming, keywords, negation, segmentation, spelling, urdu
 from screenbot.grading.encoders import Encoder, Vectors, wordllama_encoder
 from screenbot.grading.results import ConceptGrade, Credit, Flag, Grade
 
@@ -70,7 +70,7 @@ class _Rubric:
 
 @dataclass
 class _Answer:
-    units: list[text.Unit]
+    units: list[segmentation.Unit]
     vectors: Vectors = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
 
 
@@ -79,8 +79,8 @@ def fallback_references(question: FreeTextQuestion, concept: RubricConcept) -> l
     of the reference answer that state it (those that name one of its keywords)."""
     stated = [
         s
-        for s in text.sentences(question.reference_answer)
-        if any(text.mentions(s, k) for k in concept.keywords)
+        for s in segmentation.sentences(question.reference_answer)
+        if any(keywords.mentions(s, k) for k in concept.keywords)
     ]
     return [concept.concept, *stated]
 
@@ -134,11 +134,14 @@ class SemanticGrader:
         knows = getattr(self.encoder, "knows", None)
         answers = []
         for (_, answer), rubric in zip(items, rubrics, strict=True):
-            units = text.units(answer if isinstance(answer, str) else "")
+            units = segmentation.units(answer if isinstance(answer, str) else "")
             if knows is not None:
                 units = [
                     replace(
-                        u, model_text=text.correct_spelling(u.model_text, rubric.vocabulary, knows)
+                        u,
+                        model_text=spelling.correct_spelling(
+                            u.model_text, rubric.vocabulary, knows
+                        ),
                     )
                     for u in units
                 ]
@@ -170,7 +173,7 @@ class SemanticGrader:
         return rubric
 
     def _prepare(self, question: FreeTextQuestion) -> _Rubric:
-        texts: list[str] = [question.text, *text.sentences(question.text)]
+        texts: list[str] = [question.text, *segmentation.sentences(question.text)]
         spans: list[tuple[int, int, int]] = []
         for concept in question.rubric:
             refs = list(concept.references) or fallback_references(question, concept)
@@ -180,9 +183,9 @@ class SemanticGrader:
             spans.append(
                 (start, start + len(refs), start + len(refs) + len(concept.misconceptions))
             )
-        vectors = self.encoder.encode([text.model_view(t) for t in texts])
-        negated = np.array([text.is_negated(t) for t in texts], dtype=np.bool_)
-        n_question = 1 + len(text.sentences(question.text))
+        vectors = self.encoder.encode([urdu.model_view(t) for t in texts])
+        negated = np.array([negation.is_negated(t) for t in texts], dtype=np.bool_)
+        n_question = 1 + len(segmentation.sentences(question.text))
         concepts = tuple(
             _Concept(
                 concept=concept,
@@ -193,7 +196,7 @@ class SemanticGrader:
             )
             for concept, (a, b, c) in zip(question.rubric, spans, strict=True)
         )
-        vocabulary = text.rubric_vocabulary(
+        vocabulary = spelling.rubric_vocabulary(
             [*texts, question.reference_answer] + [k for c in question.rubric for k in c.keywords]
         )
         return _Rubric(question=vectors[:n_question], concepts=concepts, vocabulary=vocabulary)
@@ -206,12 +209,12 @@ class SemanticGrader:
         s = self.settings
         raw = raw if isinstance(raw, str) else ""
         flags: list[Flag] = []
-        if text.addresses_grader(raw):
+        if gaming.addresses_grader(raw):
             flags.append(Flag.INSTRUCTIONS)
         units = answer.units
         if not units:
             return self._nothing(question, [*flags, Flag.EMPTY])
-        if text.is_term_list(raw):
+        if gaming.is_term_list(raw):
             return self._nothing(question, [*flags, Flag.KEYWORD_LIST])
 
         vec = answer.vectors
@@ -242,7 +245,7 @@ class SemanticGrader:
             else:
                 mis = np.full(len(units), -1.0)
             kw = np.array(
-                [any(text.mentions(u.text, k) for k in c.concept.keywords) for u in units],
+                [any(keywords.mentions(u.text, k) for k in c.concept.keywords) for u in units],
                 dtype=np.bool_,
             )
             per_concept.append((c, agree, contradict, mis, kw))
@@ -277,7 +280,7 @@ class SemanticGrader:
                     flags.append(f)
         if points == 0 and nearest < s.off_topic and Flag.ECHO not in flags:
             flags.append(Flag.OFF_TOPIC)
-        if text.urdu_share(raw) >= s.urdu_review_share and score < 1.0:
+        if urdu.urdu_share(raw) >= s.urdu_review_share and score < 1.0:
             flags.append(Flag.NEEDS_REVIEW)
         return Grade(
             question_id=question.id,
@@ -292,7 +295,7 @@ class SemanticGrader:
     def _concept(
         self,
         c: _Concept,
-        units: list[text.Unit],
+        units: list[segmentation.Unit],
         usable: npt.NDArray[np.bool_],
         agree: npt.NDArray[np.float64],
         contradict: npt.NDArray[np.float64],
@@ -358,7 +361,7 @@ class SemanticGrader:
         return Grade(question.id, 0.0, 0.0, question.max_points, grades, _ordered(flags), self.name)
 
 
-def units_negated(units: list[text.Unit]) -> npt.NDArray[np.bool_]:
+def units_negated(units: list[segmentation.Unit]) -> npt.NDArray[np.bool_]:
     """Which units deny something."""
     return np.array([u.negated for u in units], dtype=np.bool_)
 
