@@ -53,7 +53,15 @@ async def open_app(
             raise StoreError("The database schema is out of date: run `screenbot db upgrade`.")
         metrics = Metrics()
         lease = timedelta(seconds=settings.outbox_lease_seconds)
-        service = ScreeningService(database, catalog, metrics=metrics, lease=lease, clock=clock)
+        service = ScreeningService(
+            database,
+            catalog,
+            metrics=metrics,
+            lease=lease,
+            clock=clock,
+            min_answers_to_calibrate=settings.min_answers_to_calibrate,
+        )
+        await service.reload_calibrations()
         privacy = Privacy(database, clock)
         try:
             yield App(settings, catalog, database, service, privacy, metrics, clock)

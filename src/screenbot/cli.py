@@ -26,6 +26,7 @@ from screenbot.grading import shared_grader
 from screenbot.grading.trial import grade_lines
 from screenbot.logs import configure as configure_logs
 from screenbot.recruiting.digests import Digests
+from screenbot.recruiting.item_calibration import calibrate_banks, summary
 from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.runner import serve
 from screenbot.scheduling import check_schedule
@@ -44,9 +45,11 @@ app = typer.Typer(
 banks_app = typer.Typer(help="Write and check question banks and flows.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 candidate_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True)
+items_app = typer.Typer(help="Question statistics and calibration.", no_args_is_help=True)
 app.add_typer(banks_app, name="banks")
 app.add_typer(db_app, name="db")
 app.add_typer(candidate_app, name="candidate")
+app.add_typer(items_app, name="items")
 
 
 class ReportFormat(StrEnum):
@@ -220,6 +223,30 @@ def report(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@items_app.command("calibrate")
+def items_calibrate(
+    bank: Annotated[str | None, typer.Option(help="Only this bank; default every bank.")] = None,
+) -> None:
+    """Fit every automatically scored question's 2PL parameters from the stored answers and
+    store them: screenings use them once a question has SCREENBOT_MIN_ANSWERS_TO_CALIBRATE
+    answers. Finished screenings keep their scores (see `rescore`)."""
+
+    async def go() -> list[str]:
+        settings = Settings()
+        async with open_app(settings) as parts:
+            outcomes = await calibrate_banks(
+                parts.database,
+                parts.catalog,
+                parts.clock(),
+                bank=bank,
+                min_answers=settings.min_answers_to_calibrate,
+            )
+        return summary(outcomes, settings.min_answers_to_calibrate)
+
+    for line in _run(go()):
+        typer.echo(line)
 
 
 @app.command()

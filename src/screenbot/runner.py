@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import uvicorn
@@ -17,6 +17,7 @@ from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.channels.telegram import TelegramChannel
 from screenbot.errors import ScreenbotError
 from screenbot.recruiting.digests import Digests
+from screenbot.recruiting.item_calibration import calibrate_banks, summary
 from screenbot.recruiting.service import RecruitingService
 from screenbot.scheduling import JobScheduler, cron_trigger
 from screenbot.settings import Settings
@@ -24,6 +25,10 @@ from screenbot.web.app import build_web
 from screenbot.web.listener import listening_socket
 
 log = logging.getLogger(__name__)
+#: When the banks are calibrated from the day's answers (UTC), and how often every process takes
+#: up parameters another process stored.
+CALIBRATION_SCHEDULE = "30 2 * * *"
+CALIBRATION_RELOAD_SECONDS = 600.0
 
 
 class ConfigurationError(ScreenbotError):
@@ -62,6 +67,32 @@ def _channels(
     return channels
 
 
+def calibration_job(parts: App) -> Callable[[], Awaitable[None]]:
+    """The nightly job: calibrate every bank from the stored answers and use the result at
+    once (finished screenings keep their scores)."""
+    min_answers = parts.settings.min_answers_to_calibrate
+
+    async def calibration() -> None:
+        outcomes = await calibrate_banks(
+            parts.database, parts.catalog, parts.clock(), min_answers=min_answers
+        )
+        for line in summary(outcomes, min_answers):
+            log.info("calibration: %s", line)
+        await parts.service.reload_calibrations()
+
+    return calibration
+
+
+def schedule_calibration(scheduler: JobScheduler, parts: App) -> None:
+    """Calibrate nightly; every few minutes, take up what another process calibrated."""
+
+    async def reload() -> None:
+        await parts.service.reload_calibrations()
+
+    scheduler.cron("calibration", cron_trigger(CALIBRATION_SCHEDULE, "UTC"), calibration_job(parts))
+    scheduler.every("calibration-reload", CALIBRATION_RELOAD_SECONDS, reload)
+
+
 async def serve(
     settings: Settings, stop: asyncio.Event, on_ready: Callable[[int], None] | None = None
 ) -> None:
@@ -89,6 +120,7 @@ async def serve(
                 log.info("retention: anonymised %d finished screening(s)", erased)
 
             scheduler.cron("retention", cron_trigger("0 3 * * *", "UTC"), retention)
+        schedule_calibration(scheduler, parts)
         web = build_web(parts.database, channels, digests, parts.metrics)
         sock = listening_socket(settings.http_host, settings.http_port)
         config = uvicorn.Config(web, log_level="warning", lifespan="off")

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(
         30.0, gt=0, validation_alias="SCREENBOT_OUTBOX_LEASE_SECONDS"
     )
+    min_answers_to_calibrate: int = Field(
+        30, ge=1, validation_alias="SCREENBOT_MIN_ANSWERS_TO_CALIBRATE"
+    )
     log_format: str = Field(
         "text", pattern="^(text|json)$", validation_alias="SCREENBOT_LOG_FORMAT"
     )

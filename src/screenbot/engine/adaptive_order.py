@@ -30,7 +30,8 @@ from screenbot.engine.adaptive import (
     SectionRule,
     StopReason,
 )
-from screenbot.engine.irt import Estimate, prior_params, response_value
+from screenbot.engine.irt import Estimate, response_value
+from screenbot.engine.item_params import NO_CALIBRATIONS, Calibrations
 from screenbot.engine.scoring import scorecard
 from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 from screenbot.engine.turn import Context
@@ -53,26 +54,14 @@ class AdaptiveSetup:
 _setups: OrderedDict[tuple[object, ...], AdaptiveSetup] = OrderedDict()
 
 
-def _params(question: Question) -> PoolItem | None:
-    """A question's pool entry, or None for one the model does not read (free text)."""
-    if isinstance(question, FreeTextQuestion):
-        return None
-    irt = question.irt
-    params = prior_params(
-        question.difficulty,
-        a=irt.a if irt is not None else None,
-        b=irt.b if irt is not None else None,
-    )
-    return PoolItem("", question.id, params)
-
-
-def _build(flow: Flow, catalog: Catalog) -> AdaptiveSetup:
+def _build(flow: Flow, catalog: Catalog, calibrations: Calibrations) -> AdaptiveSetup:
     items = []
     for section in flow.sections:
+        version = catalog.bank_version(section.bank)
         for question in catalog.banks[section.bank].questions:
-            entry = _params(question)
-            if entry is not None:
-                items.append(PoolItem(section.bank, entry.question, entry.params))
+            params = calibrations.params_for(section.bank, version, question)
+            if params is not None:
+                items.append(PoolItem(section.bank, question.id, params))
     budget = max(1, flow.max_questions - free_text_count(flow))
     rules = AdaptiveRules(
         tuple(SectionRule(s.bank, min=s.min, max=s.max, weight=s.weight) for s in flow.sections),
@@ -83,16 +72,20 @@ def _build(flow: Flow, catalog: Catalog) -> AdaptiveSetup:
     return AdaptiveSetup(ItemPool(items), rules, {s.bank: s.weight for s in flow.sections})
 
 
-def setup(flow: Flow, catalog: Catalog) -> AdaptiveSetup:
-    """The flow's pool and rules at the catalog's content version (cached)."""
+def setup(
+    flow: Flow, catalog: Catalog, calibrations: Calibrations = NO_CALIBRATIONS
+) -> AdaptiveSetup:
+    """The flow's pool and rules at the catalog's content version, each question on its
+    calibrated parameters where `calibrations` has them (cached)."""
     key = (
         flow.id,
         catalog.flow_version(flow.id),
         tuple(sorted(catalog.bank_versions(flow).items())),
+        calibrations.stamp,
     )
     found = _setups.get(key)
     if found is None:
-        found = _build(flow, catalog)
+        found = _build(flow, catalog, calibrations)
         _setups[key] = found
         while len(_setups) > _CACHE_SIZE:
             _setups.popitem(last=False)
@@ -188,7 +181,7 @@ class AdaptiveOrder:
     def next(self, state: ScreeningState, context: Context, rng: random.Random) -> NextQuestion:
         """The next adaptive question, or why the adaptive part stops. Questions the candidate
         saw in earlier screenings are left out while any other question is open."""
-        found = setup(context.flow(state), context.catalog)
+        found = setup(context.flow(state), context.catalog, context.calibrations)
         given = responses(state, context.catalog)
         chosen = found.pool.choose(found.rules, given, rng, context.seen)
         if chosen.stop is StopReason.POOL_EXHAUSTED and context.seen:
@@ -216,7 +209,7 @@ class AdaptiveScores:
 
 def estimate(state: ScreeningState, context: Context) -> Estimate:
     """The ability estimate from the screening's automatically scored answers."""
-    found = setup(context.flow(state), context.catalog)
+    found = setup(context.flow(state), context.catalog, context.calibrations)
     return found.pool.estimate(responses(state, context.catalog))
 
 
@@ -227,7 +220,7 @@ def scores(state: ScreeningState, context: Context) -> AdaptiveScores:
     each section's share of its points."""
     flow = context.flow(state)
     catalog = context.catalog
-    found = setup(flow, catalog)
+    found = setup(flow, catalog, context.calibrations)
     auto = [a for a in state.answers if not _is_free_text(catalog, a)]
     free = [a for a in state.answers if _is_free_text(catalog, a)]
     ability = found.pool.estimate(responses(state, catalog))

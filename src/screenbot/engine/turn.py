@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.flows import Flow
+from screenbot.engine.item_params import NO_CALIBRATIONS, Calibrations
 from screenbot.engine.messages import Outbound
 from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 
@@ -16,13 +17,14 @@ from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 @dataclass(frozen=True)
 class Context:
     """Everything a turn is decided against that the engine may not fetch or make itself: the
-    content, the event's time, a random source seeded by the caller, and the questions the
-    candidate met in earlier screenings."""
+    content, the event's time, a random source seeded by the caller, the questions the
+    candidate met in earlier screenings, and the calibrated item parameters in use."""
 
     catalog: Catalog
     now: datetime
     rng: random.Random
     seen: Set[QuestionRef] = field(default=frozenset())
+    calibrations: Calibrations = NO_CALIBRATIONS
 
     def flow(self, state: ScreeningState) -> Flow:
         """The flow a screening runs."""

@@ -21,12 +21,15 @@ from datetime import timedelta
 
 from screenbot.clock import Clock, utcnow
 from screenbot.content.catalog import Catalog
+from screenbot.engine.irt import ItemParams
+from screenbot.engine.item_params import NO_CALIBRATIONS, Calibrations
 from screenbot.engine.messages import Ask
 from screenbot.logs import current_screening
 from screenbot.metrics import Metrics
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.service.turns import run_turns
 from screenbot.store.database import Database, is_outage
+from screenbot.store.item_parameters import usable_parameters
 from screenbot.store.outbox import DEFAULT_LEASE, Delivery, Outbox
 from screenbot.store.repository import Repository, transaction
 
@@ -62,8 +65,11 @@ class ScreeningService:
         metrics: Metrics | None = None,
         lease: timedelta = DEFAULT_LEASE,
         outage_patience: float = 30.0,
+        min_answers_to_calibrate: int = 30,
     ) -> None:
         self.database = database
+        self.min_answers_to_calibrate = min_answers_to_calibrate
+        self.calibrations: Calibrations = NO_CALIBRATIONS
         self.metrics = metrics or Metrics()
         self.catalog = catalog
         self.outbox = Outbox(database, lease)
@@ -153,6 +159,20 @@ class ScreeningService:
         if len(self._asked_as) > MAX_CHATS_REMEMBERED:
             for stale in list(self._asked_as)[: MAX_CHATS_REMEMBERED // 2]:
                 del self._asked_as[stale]
+
+    async def reload_calibrations(self) -> int:
+        """Take up the stored calibrated item parameters of questions with at least
+        `min_answers_to_calibrate` answers; later turns select and score with them (a finished
+        screening keeps its score). Returns how many questions have some."""
+        rows = await usable_parameters(self.database, self.min_answers_to_calibrate)
+        found = Calibrations.of(
+            ((r.bank_id, r.bank_version, r.question_id), ItemParams(r.a, r.b, r.a_se, r.b_se))
+            for r in rows
+        )
+        if found.stamp != self.calibrations.stamp:
+            log.info("item parameters: %d calibrated question(s) in use", len(found))
+        self.calibrations = found
+        return len(found)
 
     # --- what couriers ask of the outbox ----------------------------------------------------
 
@@ -264,6 +284,7 @@ class ScreeningService:
                 now + self.outbox.lease,
                 waiting,
                 asked_as,
+                self.calibrations,
             )
 
         try:

@@ -16,6 +16,7 @@ from datetime import datetime
 from screenbot.content.catalog import Catalog
 from screenbot.content.flows import Mode
 from screenbot.engine.events import ChoicePicked, Started, TextReceived
+from screenbot.engine.item_params import NO_CALIBRATIONS, Calibrations
 from screenbot.engine.machine import FLOW_PICKER, Context, StepResult, step
 from screenbot.engine.messages import Ask
 from screenbot.engine.state import QuestionRef, ScreeningState
@@ -130,6 +131,7 @@ def run_turns(
     replies_claimed_until: datetime,
     waiting: frozenset[tuple[str, str]] = frozenset(),
     asked_as: Mapping[tuple[str, str], int] | None = None,
+    calibrations: Calibrations = NO_CALIBRATIONS,
 ) -> tuple[list[Turn], list[tuple[str, str]]]:
     """Decide and stage every turn of the batch; the caller's transaction commits them.
 
@@ -137,6 +139,7 @@ def run_turns(
     `waiting` are (channel, address) chats whose question this process holds, not sent yet;
     a question this batch asks makes its chat waiting for the rest of the batch. `asked_as`
     gives a chat's latest question's platform number (see `Inbound.sequence`).
+    `calibrations`: the calibrated item parameters adaptive flows use.
 
     Also returns the (flow, outcome) of every screening that started or ended, for metrics.
     """
@@ -176,7 +179,9 @@ def run_turns(
             log.info("a message came before the question it would answer; not taken as one")
             result = StepResult(state, ())
         else:
-            context = Context(catalog, inbound.at, rng, seen.get(candidate_id, frozenset()))
+            context = Context(
+                catalog, inbound.at, rng, seen.get(candidate_id, frozenset()), calibrations
+            )
             result = step(state, inbound.event, context)
         turn.result = result
         if any(isinstance(m, Ask) for m in result.outbound):
