@@ -13,6 +13,7 @@ this process or another.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
@@ -22,6 +23,8 @@ from enum import Enum
 
 from screenbot.engine.messages import Notice, Outbound, mergeable, merged
 from screenbot.service import Delivery, ScreeningService
+
+log = logging.getLogger(__name__)
 
 
 class Outcome(Enum):
@@ -169,6 +172,16 @@ class Courier(ABC):
         await asyncio.gather(
             *(self._deliver(chat, None, catching_up=True) for chat in chats.values())
         )
+
+    async def pump_forever(self) -> None:
+        """Send, every `pump_every` seconds, what the process that wrote it could not: after a
+        crash, or while the platform was away. Runs until cancelled."""
+        while True:
+            await asyncio.sleep(self.pump_every)
+            try:
+                await self.pump()
+            except Exception:  # the next round tries again; the outbox keeps the messages
+                log.exception("sending the %s outbox failed", self.channel)
 
     def error(self, kind: str) -> None:
         """Count a platform error of `kind` for this channel, for /metrics."""

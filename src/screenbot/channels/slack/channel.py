@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Sequence
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -30,7 +29,6 @@ from screenbot.recruiting.service import RecruitingService
 from screenbot.service import ScreeningService
 from screenbot.settings import Settings
 
-log = logging.getLogger(__name__)
 SENDING_GRACE = 10.0  # seconds work after the ack gets to finish when the channel stops
 EVENTS_PATH = "/slack/events"
 
@@ -88,19 +86,10 @@ class SlackChannel:
         """Send what a previous run left in the outbox, start the pump, and connect in Socket
         Mode."""
         await self.courier.pump()
-        self._pump = asyncio.create_task(self._pump_forever())
+        self._pump = asyncio.create_task(self.courier.pump_forever())
         if self.app_token is not None:
             self._socket = AsyncSocketModeHandler(self.app, self.app_token.get_secret_value())
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # bolt: untyped
-
-    async def _pump_forever(self) -> None:
-        """Send what the process that wrote it could not: after a crash, or a Slack outage."""
-        while True:
-            await asyncio.sleep(self.courier.pump_every)
-            try:
-                await self.courier.pump()
-            except Exception:  # the next round tries again; the outbox keeps the messages
-                log.exception("sending the Slack outbox failed")
 
     async def stop(self) -> None:
         """Disconnect, stop the pump, and give work after the ack `SENDING_GRACE` seconds to

@@ -100,7 +100,7 @@ class TelegramChannel:
             )
         else:
             self._poll = asyncio.create_task(ConfirmingPoller(app.bot, self.take).run())
-        self._pump = asyncio.create_task(self._pump_forever())
+        self._pump = asyncio.create_task(self.courier.pump_forever())
 
     async def stop(self) -> None:
         """Stop taking updates and pumping, give replies in flight `SENDING_GRACE` seconds, then
@@ -138,14 +138,6 @@ class TelegramChannel:
         that was in fact handled is recognised by its update id.
         """
         await self.take(Update.de_json(payload, self.application.bot))
-
-    async def _pump_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.courier.pump_every)
-            try:
-                await self.courier.pump()
-            except Exception:  # the next round tries again; the outbox keeps the messages
-                log.exception("sending the Telegram outbox failed")
 
     async def take(self, update: Update) -> None:
         """Store what one update means; raises when it could not be stored, so it comes again.
