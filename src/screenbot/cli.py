@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Coroutine
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -26,8 +27,10 @@ from screenbot.grading import shared_grader
 from screenbot.grading.trial import grade_lines
 from screenbot.logs import configure as configure_logs
 from screenbot.recruiting.digests import Digests
+from screenbot.recruiting.fairness import fairness
 from screenbot.recruiting.item_calibration import calibrate_banks, summary
 from screenbot.recruiting.report import results, to_csv, to_json
+from screenbot.recruiting.rescore import describe, rescore_flow
 from screenbot.runner import serve
 from screenbot.scheduling import check_schedule
 from screenbot.settings import Settings
@@ -210,12 +213,24 @@ def report(
     flow: Annotated[str, typer.Argument(help="Flow id.")],
     format_: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.CSV,
     output: Annotated[Path | None, typer.Option(help="File to write; default stdout.")] = None,
+    fairness_: Annotated[
+        bool,
+        typer.Option(
+            "--fairness",
+            help="Selection rates by city, work model and experience band instead, with the "
+            "four-fifths rule flagged.",
+        ),
+    ] = False,
 ) -> None:
-    """Export a flow's results: one row per candidate."""
+    """Export a flow's results: one row per candidate (or, with --fairness, per group)."""
 
     async def go() -> str:
         async with open_app(Settings()) as parts:
-            rows = await results(parts.database, parts.catalog.flow(flow))
+            target = parts.catalog.flow(flow)
+            if fairness_:
+                rows = [asdict(r) for r in await fairness(parts.database, target)]
+            else:
+                rows = await results(parts.database, target)
         return to_csv(rows) if format_ is ReportFormat.CSV else to_json(rows)
 
     text = _run(go())
@@ -244,6 +259,33 @@ def items_calibrate(
                 min_answers=settings.min_answers_to_calibrate,
             )
         return summary(outcomes, settings.min_answers_to_calibrate)
+
+    for line in _run(go()):
+        typer.echo(line)
+
+
+@app.command()
+def rescore(
+    flow: Annotated[str, typer.Argument(help="Flow id.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; store nothing.")
+    ] = False,
+) -> None:
+    """Score a flow's finished screenings again under the current bank versions (a fixed key
+    counts) and item parameters; keep each old score in an audit row; print who moved in the
+    ranking."""
+
+    async def go() -> list[str]:
+        async with open_app(Settings()) as parts:
+            result = await rescore_flow(
+                parts.database,
+                parts.catalog,
+                parts.service.calibrations,
+                flow,
+                parts.clock(),
+                dry_run=dry_run,
+            )
+        return describe(result, flow)
 
     for line in _run(go()):
         typer.echo(line)

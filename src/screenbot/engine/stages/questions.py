@@ -45,16 +45,14 @@ def current(state: ScreeningState, context: Context) -> Question:
     return context.catalog.banks[ref.bank].question(ref.question)
 
 
-def finish(
-    state: ScreeningState, context: Context, answer: ScoredAnswer | None = None
-) -> StepResult:
-    """Score the screening, close it, and thank the candidate (never telling the score)."""
+def with_scores(state: ScreeningState, context: Context) -> ScreeningState:
+    """`state` with its total, section scores and pass (and, for an adaptive flow, ability and
+    its standard error) computed from its answers, the flow's way."""
     flow = context.flow(state)
-    closed = replace(move(state, Trigger.ALL_ANSWERED, context.now), asked_at=None)
     if is_adaptive(flow):
         adaptive = scores(state, context)
-        done = replace(
-            closed,
+        return replace(
+            state,
             score=adaptive.total,
             section_scores=adaptive.sections,
             passed=adaptive.total >= flow.pass_score,
@@ -62,14 +60,22 @@ def finish(
             ability_se=adaptive.ability_se,
             score_se=adaptive.total_se,
         )
-    else:
-        card = scorecard(((s.bank, s.weight) for s in flow.sections), state.answers)
-        done = replace(
-            closed,
-            score=card.total,
-            section_scores=card.sections,
-            passed=card.total >= flow.pass_score,
-        )
+    card = scorecard(((s.bank, s.weight) for s in flow.sections), state.answers)
+    return replace(
+        state,
+        score=card.total,
+        section_scores=card.sections,
+        passed=card.total >= flow.pass_score,
+    )
+
+
+def finish(
+    state: ScreeningState, context: Context, answer: ScoredAnswer | None = None
+) -> StepResult:
+    """Score the screening, close it, and thank the candidate (never telling the score)."""
+    flow = context.flow(state)
+    closed = replace(move(state, Trigger.ALL_ANSWERED, context.now), asked_at=None)
+    done = with_scores(closed, context)
     name = str(done.profile_dict.get("full_name", "")).split(" ")[0] or None
     return StepResult(done, (Completed(replies.completed(flow, name)),), answer=answer)
 
