@@ -33,6 +33,7 @@ from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.recruiting.rescore import describe, rescore_flow
 from screenbot.runner import serve
 from screenbot.scheduling import check_schedule
+from screenbot.service.grading import GradingWorker
 from screenbot.settings import Settings
 from screenbot.store.database import open_database
 from screenbot.store.migrate import upgrade
@@ -79,7 +80,13 @@ async def _chat(settings: Settings, flow: str | None, name: str) -> None:
     async with open_app(settings) as parts:
         if flow is None and len(parts.catalog.open_flows) == 1:
             flow = parts.catalog.open_flows[0].id
-        await ConsoleChat(parts.service, name, _read_line, typer.echo).run(flow)
+        grading = GradingWorker(parts.database, parts.catalog, metrics=parts.metrics)
+        grading.start()  # free-text answers are graded beside the chat, as `run` grades them
+        try:
+            await ConsoleChat(parts.service, name, _read_line, typer.echo).run(flow)
+        finally:
+            await grading.stop()
+            await grading.run_until_idle()  # what this chat left is graded before it closes
 
 
 @app.command()

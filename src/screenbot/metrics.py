@@ -51,6 +51,23 @@ class Metrics:
             "screenbot_digest_slots", "Digest slots by outcome", ["flow", "outcome"], registry=r
         )
 
+        self.grading_backlog = Gauge(
+            "screenbot_grading_backlog",
+            "Free-text answers stored and waiting for the grader",
+            registry=r,
+        )
+        self.answers_graded = Counter(
+            "screenbot_answers_graded",
+            "Free-text answers graded by the worker, by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.grading_model_up = Gauge(
+            "screenbot_grading_model_up",
+            "1 once the grading model is loaded, 0 while it cannot be",
+            registry=r,
+        )
+
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format, for /metrics."""
         return generate_latest(self.registry)

@@ -20,6 +20,7 @@ from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.item_calibration import calibrate_banks, summary
 from screenbot.recruiting.service import RecruitingService
 from screenbot.scheduling import JobScheduler, cron_trigger
+from screenbot.service.grading import GradingWorker
 from screenbot.settings import Settings
 from screenbot.web.app import build_web
 from screenbot.web.listener import listening_socket
@@ -121,7 +122,10 @@ async def serve(
 
             scheduler.cron("retention", cron_trigger("0 3 * * *", "UTC"), retention)
         schedule_calibration(scheduler, parts)
-        web = build_web(parts.database, channels, digests, parts.metrics)
+        grading = GradingWorker(
+            parts.database, parts.catalog, metrics=parts.metrics, clock=parts.clock
+        )
+        web = build_web(parts.database, channels, digests, parts.metrics, grading)
         sock = listening_socket(settings.http_host, settings.http_port)
         config = uvicorn.Config(web, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
@@ -133,12 +137,14 @@ async def serve(
                 started.append(channel)
                 log.info("%s channel started (%s)", channel.name, channel.health())
             scheduler.start()
+            grading.start()
             if digests is not None:
                 await digests.catch_up()
             if on_ready is not None:
                 on_ready(sock.getsockname()[1])
             await stop.wait()
         finally:
+            await grading.stop()
             scheduler.shutdown()
             server.should_exit = True  # first: requests in flight finish with the channels up
             await http

@@ -155,6 +155,9 @@ class FakeSlack:
     def _views_open(self, params: Json) -> Json:
         return {"view": {"id": "V1", **params["view"]}}
 
+    def _views_update(self, params: Json) -> Json:
+        return {"view": {"id": params["view_id"], **params["view"]}}
+
     def _conversations_members(self, params: Json) -> Json:
         return {
             "members": self.members.get(str(params["channel"]), []),

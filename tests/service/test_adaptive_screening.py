@@ -12,6 +12,7 @@ from screenbot.engine.state import Stage
 from screenbot.recruiting.ranking import shortlist
 from screenbot.recruiting.report import results, to_csv
 from screenbot.service import ScreeningService
+from screenbot.service.grading import GradingWorker
 from tests.answers import wrong_answer
 from tests.conftest import Clock
 from tests.engine.conftest import correct_reply
@@ -45,6 +46,10 @@ async def test_a_bundled_flow_screens_adaptively_and_reports_ability(
     assert done.ability_se is not None
     assert done.score_se is not None
 
+    rows = await results(service.database, flow)
+    assert [row["grading"] for row in rows] == [True, True]  # free text waits for the grader
+    assert [row["total"] for row in rows] == [None, None]  # no half-graded total is shown
+    assert await GradingWorker(service.database, catalog).run_until_idle() == 4
     rows = await results(service.database, flow)
     assert [row["full_name"] for row in rows] == ["Ayesha Khan", "Ayesha Khan"]
     best, worst = rows

@@ -18,8 +18,14 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
+GRADING = "grading"
+
+
 def score_text(candidate: Ranked) -> str:
-    """The score, with its uncertainty where it has one: "82% ± 6 pts"."""
+    """The score, with its uncertainty where it has one: "82% ± 6 pts"; "grading" while its
+    free-text answers wait for the grader (a half-graded total is never shown)."""
+    if candidate.grading:
+        return GRADING
     if candidate.score is None or candidate.score_se is None:
         return percent(candidate.score)
     return f"{percent(candidate.score)} ± {candidate.score_se * 100:.0f} pts"
@@ -51,7 +57,7 @@ def counts_line(shortlist: Shortlist) -> str:
         f"Started {shortlist.started} · Completed {shortlist.completed} · "
         f"Passed {shortlist.passed} · Knocked out {shortlist.knocked_out} · "
         f"Awaiting a decision {shortlist.awaiting_decision}"
-    )
+    ) + (f" · Still grading {shortlist.grading}" if shortlist.grading else "")
 
 
 def as_text(shortlist: Shortlist, bank_titles: Mapping[str, str]) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 from screenbot.content.flows import Flow
 from screenbot.content.profile_fields import ProfileField
 from screenbot.engine.profile import display
-from screenbot.engine.state import ScreeningState, Stage
+from screenbot.engine.state import Stage
 from screenbot.store.database import Database
 from screenbot.store.shortlists import Finished, period
 
@@ -37,6 +37,8 @@ class Ranked:
     close_to: tuple[int, ...] = ()
     """Ranks of listed candidates whose score is within this one's uncertainty (or this one
     within theirs): the order between them means little."""
+    grading: bool = False
+    """Free-text answers still wait for the grader: `score` is not final and is not shown."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Shortlist:
     knocked_out: int
     awaiting_decision: int
     candidates: tuple[Ranked, ...]
+    grading: int = 0
+    """Screenings that ended in the period whose free-text answers are not all graded."""
 
 
 _DETAILS = (
@@ -66,8 +70,11 @@ _DETAILS = (
 )
 
 
-def _flags(state: ScreeningState, seconds: list[float]) -> tuple[str, ...]:
+def _flags(finished: Finished) -> tuple[str, ...]:
+    state, seconds = finished.state, list(finished.seconds)
     flags = []
+    if finished.needs_review:
+        flags.append("a free-text answer needs review")
     if state.stage is Stage.KNOCKED_OUT:
         flags.append("knocked out")
     if seconds and statistics.median(seconds) < FAST_MEDIAN_SECONDS:
@@ -97,6 +104,7 @@ async def shortlist(
         found.knocked_out,
         found.awaiting_decision,
         close_calls(tuple(_ranked(rank, f) for rank, f in enumerate(found.best, start=1))),
+        found.grading,
     )
 
 
@@ -105,7 +113,7 @@ def close_calls(ranked: tuple[Ranked, ...]) -> tuple[Ranked, ...]:
     theirs: score ± standard error ranges that overlap."""
 
     def close(one: Ranked, other: Ranked) -> bool:
-        if one.score is None or other.score is None:
+        if one.score is None or other.score is None or one.grading or other.grading:
             return False
         if one.score_se is None and other.score_se is None:
             return False
@@ -133,9 +141,10 @@ def _ranked(rank: int, finished: Finished) -> Ranked:
         score=state.score,
         sections=state.section_scores,
         details=details,
-        flags=_flags(state, list(finished.seconds)),
+        flags=_flags(finished),
         decision=finished.decision,
         score_se=state.score_se,
         ability=state.ability,
         ability_se=state.ability_se,
+        grading=finished.grading,
     )

@@ -37,10 +37,11 @@ def _row(flow: Flow, result: Result) -> dict[str, Any]:
     row |= {
         "stage": state.stage.value,
         **{f"score_{s.bank}": sections.get(s.bank) for s in flow.sections},
-        "total": state.score,
+        "total": None if result.grading else state.score,
         "ability": state.ability,
         "ability_se": state.ability_se,
-        "passed": state.passed,
+        "passed": None if result.grading else state.passed,
+        "grading": result.grading,
         "knocked_out": state.stage is Stage.KNOCKED_OUT,
         "answers": len(seconds),
         "seconds_total": round(sum(seconds), 1),

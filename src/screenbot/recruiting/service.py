@@ -6,6 +6,7 @@ candidate's notification, reads a screening's answers back and builds shortlists
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -14,11 +15,13 @@ from screenbot.clock import Clock, utcnow
 from screenbot.content.catalog import Catalog
 from screenbot.content.flows import Flow
 from screenbot.engine.messages import Notice
+from screenbot.engine.totals import regraded
 from screenbot.recruiting.digest import DECISIONS
 from screenbot.recruiting.digests import Digest, Digests
 from screenbot.store.answers import answers_of
 from screenbot.store.database import Database
 from screenbot.store.decisions import flow_of, record_decision
+from screenbot.store.grading import Grading, gradings_of, override_credit
 from screenbot.store.outbox import DEFAULT_LEASE, Delivery
 
 
@@ -43,10 +46,41 @@ class Decided:
     notification: Delivery | None
 
 
+#: The credit a recruiter can set on a free-text answer, as shares of its points.
+CREDITS = {"full": 1.0, "half": 0.5, "none": 0.0}
+
+
+@dataclass(frozen=True)
+class ConceptLine:
+    """One rubric concept of a graded free-text answer: the credit the grader gave, and the
+    candidate's own sentence that earned it (or came closest), with the grader's flags."""
+
+    concept: str
+    credit: str
+    evidence: str | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FreeTextGrade:
+    """How a free-text answer was graded: "pending" (the grader has not read it yet), "graded",
+    "overridden" (by a recruiter, `set_by` at `set_at`) or "failed" (the grader could not read
+    it); per-concept credit and evidence once the grader has read it."""
+
+    status: str
+    needs_review: bool
+    concepts: tuple[ConceptLine, ...] = ()
+    flags: tuple[str, ...] = ()
+    grader_points: float | None = None
+    set_by: str | None = None
+    set_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class TranscriptLine:
     """One answered question as a recruiter reads it: numbered in the order asked, with the bank's
-    title, the question's text, the answer, its points and the seconds it took."""
+    title, the question's text, the answer, its points and the seconds it took; a free-text
+    answer also with its grading."""
 
     number: int
     section: str
@@ -55,6 +89,45 @@ class TranscriptLine:
     points: float
     max_points: float
     seconds: float
+    grading: FreeTextGrade | None = None
+
+    @property
+    def position(self) -> int:
+        """The answer's place in its screening, from 0: how the store names it."""
+        return self.number - 1
+
+
+@dataclass(frozen=True)
+class CreditSet:
+    """A recruiter's credit on a free-text answer, recorded: its points before and after."""
+
+    screening_id: int
+    position: int
+    before: float
+    after: float
+
+
+def _free_text_grade(grading: Grading) -> FreeTextGrade:
+    model, override = grading.model, grading.override
+    detail = (model.detail or {}) if model is not None else {}
+    concepts = tuple(
+        ConceptLine(
+            str(c.get("concept", "")),
+            str(c.get("credit", "none")),
+            c.get("evidence"),
+            tuple(c.get("flags", ())),
+        )
+        for c in detail.get("concepts", ())
+    )
+    return FreeTextGrade(
+        status=grading.status,
+        needs_review=grading.needs_review,
+        concepts=concepts,
+        flags=tuple(detail.get("flags", ())),
+        grader_points=model.points if model is not None else None,
+        set_by=override.by if override is not None else None,
+        set_at=override.graded_at if override is not None else None,
+    )
 
 
 class RecruitingService:
@@ -132,6 +205,7 @@ class RecruitingService:
     async def transcript(self, screening_id: int) -> list[TranscriptLine]:
         """Every answered question of a screening with its score, for recruiters only."""
         lines = []
+        gradings = await gradings_of(self.database, screening_id)
         for answer in await answers_of(self.database, screening_id):
             bank = self.catalog.banks.get(answer.bank_id)
             question = (
@@ -148,9 +222,36 @@ class RecruitingService:
                     points=answer.points,
                     max_points=answer.max_points,
                     seconds=answer.seconds,
+                    grading=(
+                        _free_text_grade(gradings[answer.position])
+                        if answer.position in gradings
+                        else None
+                    ),
                 )
             )
         return lines
+
+    async def set_credit(
+        self, screening_id: int, position: int, credit: str, by: str
+    ) -> CreditSet | None:
+        """A recruiter sets a free-text answer's credit (full, half or none of its points),
+        recorded with who and when beside the grader's grade, which is kept; the screening's
+        total (and so its rank) follows at once once its answers are all graded. None when the
+        screening has no free-text answer there. The caller checks `may_act` first."""
+        if credit not in CREDITS:
+            raise ValueError(f"unknown credit {credit!r}")
+        done = await override_credit(
+            self.database,
+            screening_id,
+            position,
+            CREDITS[credit],
+            by,
+            self._clock(),
+            functools.partial(regraded, catalog=self.catalog),
+        )
+        if done is None:
+            return None
+        return CreditSet(screening_id, position, done.before, done.after)
 
     async def shortlist(self, flow: Flow) -> Digest:
         """The flow's digest as of now, for a recruiter who asked for it."""

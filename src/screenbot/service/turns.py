@@ -20,6 +20,7 @@ from screenbot.engine.item_params import NO_CALIBRATIONS, Calibrations
 from screenbot.engine.machine import FLOW_PICKER, Context, StepResult, step
 from screenbot.engine.messages import Ask
 from screenbot.engine.state import QuestionRef, ScreeningState
+from screenbot.engine.totals import is_free_text
 from screenbot.service.envelope import Inbound, Turn
 from screenbot.store.outbox import Delivery, Reply
 from screenbot.store.repository import NewAnswer, Person, Repository, StoredScreening
@@ -213,8 +214,9 @@ def run_turns(
             }
             bank_version = catalog.bank_version(answer.bank)
             position = len(state.answers)
+            ungraded = is_free_text(catalog, answer.bank, answer.question)
             writes.answers.append(
-                NewAnswer(screening_id, position, bank_version, answer, inbound.at)
+                NewAnswer(screening_id, position, bank_version, answer, inbound.at, ungraded)
             )
         writes.replies += [
             (

@@ -16,7 +16,14 @@ from screenbot.engine.state import ScreeningState, Stage
 from screenbot.errors import CandidateNotFoundError
 from screenbot.store.database import Database
 from screenbot.store.outbox import ERASED
-from screenbot.store.schema import Answer, Candidate, Decision, OutboxMessage, Screening
+from screenbot.store.schema import (
+    Answer,
+    AnswerGrade,
+    Candidate,
+    Decision,
+    OutboxMessage,
+    Screening,
+)
 
 PERSONAL = {f.value for f in ProfileField if f.is_personal}
 ACTIVE = [s.value for s in Stage if s.active]
@@ -53,6 +60,7 @@ def _anonymise_finished(conn: Connection, before: datetime) -> int:
     ids = [r.id for r in todo]
     if ids:
         conn.execute(update(Answer).where(Answer.screening_id.in_(ids)).values(raw_answer=None))
+        _forget_evidence(conn, ids)
         conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.screening_id.in_(ids), OutboxMessage.sent_at.is_not(None))
@@ -134,3 +142,17 @@ def _export_candidate(conn: Connection, candidate_id: int) -> dict[str, Any]:
             for s in screenings
         ],
     }
+
+
+def _forget_evidence(conn: Connection, screening_ids: list[int]) -> None:
+    """Grades keep their credit and flags; the candidate's sentences quoted as evidence go."""
+    rows = conn.execute(
+        select(AnswerGrade.id, AnswerGrade.detail)
+        .join(Answer, Answer.id == AnswerGrade.answer_id)
+        .where(Answer.screening_id.in_(screening_ids), AnswerGrade.detail.is_not(None))
+    ).all()
+    for row in rows:
+        concepts = [{**c, "evidence": None} for c in row.detail.get("concepts", ())]
+        if concepts:
+            detail = {**row.detail, "concepts": concepts}
+            conn.execute(update(AnswerGrade).where(AnswerGrade.id == row.id).values(detail=detail))

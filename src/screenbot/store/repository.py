@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Insert, Row, Select, bindparam, delete, selec
 from screenbot.engine.state import QuestionRef, ScoredAnswer, ScreeningState
 from screenbot.errors import CandidateNotFoundError
 from screenbot.store.database import Database, T, dialect_insert
+from screenbot.store.grading import PENDING
 from screenbot.store.outbox import ERASED, Delivery, Reply
 from screenbot.store.schema import Answer, Candidate, InboundEvent, OutboxMessage, Screening
 
@@ -36,6 +37,8 @@ class NewAnswer:
     bank_version: str
     answer: ScoredAnswer
     answered_at: datetime
+    ungraded: bool = False
+    """A free-text answer: stored for the grading worker, its screening marked as grading."""
 
     def row(self) -> dict[str, Any]:
         """The `answers` row to insert."""
@@ -52,6 +55,8 @@ class NewAnswer:
             "seconds": answer.seconds,
             "late": answer.late,
             "answered_at": self.answered_at,
+            "grading": PENDING if self.ungraded else None,
+            "grading_attempts": 0,
         }
 
 
@@ -76,6 +81,11 @@ _SAVE_STATE = (
         score=bindparam("b_score"),
         passed=bindparam("b_passed"),
     )
+)
+_MARK_GRADING = (
+    update(Screening)
+    .where(Screening.id.in_(bindparam("ids", expanding=True)))
+    .values(grading=PENDING)
 )
 _MOVE = update(Candidate).where(Candidate.id == bindparam("b_id")).values(address=bindparam("b_to"))
 _SCREENINGS_OF = select(
@@ -256,6 +266,9 @@ class Repository:
         """Insert the turn's answers; one to a question already answered in its screening fails."""
         if answers:
             self.conn.execute(self._sql.add_answers, [a.row() for a in answers])
+        grading = sorted({a.screening_id for a in answers if a.ungraded})
+        if grading:
+            self.conn.execute(_MARK_GRADING, {"ids": grading})
 
     def add_replies(self, replies: Sequence[Reply]) -> list[Delivery]:
         """Write replies to the outbox in order; their deliveries come back in the same order."""

@@ -22,6 +22,8 @@ class Result:
     completed_at: datetime | None
     flow_version: str
     seconds: tuple[float, ...]
+    grading: bool = False
+    """Free-text answers still wait for the grader: the total is not final."""
 
 
 async def latest_results(database: Database, flow_id: str) -> list[Result]:
@@ -37,6 +39,7 @@ def _latest_results(conn: Connection, flow_id: str) -> list[Result]:
             Screening.state,
             Screening.completed_at,
             Screening.flow_version,
+            Screening.grading,
         )
         .join(Candidate, Candidate.id == Screening.candidate_id)
         .where(Screening.flow_id == flow_id, Candidate.erased_at.is_(None))
@@ -59,6 +62,7 @@ def _latest_results(conn: Connection, flow_id: str) -> list[Result]:
             s.completed_at,
             s.flow_version,
             tuple(seconds.get(s.id, ())),
+            grading=s.grading is not None,
         )
         for s in latest.values()
     ]

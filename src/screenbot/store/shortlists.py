@@ -22,6 +22,10 @@ class Finished:
     state: ScreeningState
     decision: str | None
     seconds: tuple[float, ...]
+    grading: bool = False
+    """Its free-text answers are not all graded yet: the score is not final."""
+    needs_review: bool = False
+    """A free-text answer's grade is uncertain and waits for a person."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Period:
     knocked_out: int
     awaiting_decision: int
     best: tuple[Finished, ...]
+    grading: int = 0
 
 
 def _in(
@@ -69,38 +74,49 @@ def _period(
         Screening.stage == Stage.KNOCKED_OUT.value, _in(Screening.updated_at, since, until)
     )
     rows = conn.execute(
-        select(Screening.id, Screening.state, Decision.decision)
+        select(Screening.id, Screening.state, Screening.grading, Decision.decision)
         .outerjoin(latest, latest.c.screening_id == Screening.id)
         .outerjoin(Decision, Decision.id == latest.c.last)
         .where(mine, finished | knocked)
-        .order_by(Screening.score.desc().nulls_last(), Screening.completed_at, Screening.id)
+        .order_by(
+            Screening.grading.is_not(None),  # a total still being graded ranks nobody
+            Screening.score.desc().nulls_last(),
+            Screening.completed_at,
+            Screening.id,
+        )
         .limit(top)
     ).all()
     timings: dict[int, list[float]] = {}
+    review: set[int] = set()
     if rows:
         for t in conn.execute(
-            select(Answer.screening_id, Answer.seconds).where(
+            select(Answer.screening_id, Answer.seconds, Answer.needs_review).where(
                 Answer.screening_id.in_([r.id for r in rows])
             )
         ):
             timings.setdefault(t.screening_id, []).append(t.seconds)
+            if t.needs_review:
+                review.add(t.screening_id)
     best = tuple(
         Finished(
             row.id,
             ScreeningState.from_json(row.state),
             row.decision,
             tuple(timings.get(row.id, ())),
+            grading=row.grading is not None,
+            needs_review=row.id in review,
         )
         for row in rows
     )
     return Period(
         started=count(_in(Screening.started_at, since, until)),
         completed=count(finished),
-        passed=count(finished, Screening.passed.is_(True)),
+        passed=count(finished, Screening.passed.is_(True), Screening.grading.is_(None)),
         knocked_out=count(knocked),
         awaiting_decision=count(
             Screening.stage == Stage.COMPLETED.value,
             ~Screening.id.in_(select(Decision.screening_id)),
         ),
         best=best,
+        grading=count(finished, Screening.grading.is_not(None)),
     )

@@ -6,6 +6,7 @@ after, and a recruiter whose request then fails is told so, privately.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from screenbot.channels.background import Background
 from screenbot.channels.slack.courier import CHANNEL, SlackCourier
-from screenbot.channels.slack.modals import answers_modal
+from screenbot.channels.slack.modals import SET_CREDIT, answers_modal, read_credit_value
 from screenbot.channels.slack.mrkdwn import mrkdwn
 from screenbot.channels.slack.shortlist import decision_text, notification, pages
 from screenbot.content.flows import Flow
@@ -68,6 +69,7 @@ class Recruiters:
         app.command("/shortlist")(self._on_shortlist)
         app.action(re.compile(r"^decide_(advance|reject|hold)$"))(self._on_decide)
         app.action("view_answers")(self._on_view_answers)
+        app.action(SET_CREDIT)(self._on_set_credit)
 
     async def _flow_if_allowed(self, body: Body, screening_id: int) -> Flow | None:
         """The screening's opening, if the person who pressed recruits for it; else they are
@@ -131,7 +133,33 @@ class Recruiters:
         if await self._flow_if_allowed(body, screening_id) is None:
             return
         lines = await self.recruiting.transcript(screening_id)
-        await self.client.views_open(trigger_id=body["trigger_id"], view=answers_modal(lines))
+        view = answers_modal(lines, screening_id, body["channel"]["id"])
+        await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def _on_set_credit(self, ack: AsyncAck, body: Body, action: Body) -> None:
+        """A credit picked in View answers: the modal says which digest channel it came from,
+        where a refusal or a failure is told, privately."""
+        await ack()
+        metadata = json.loads(body.get("view", {}).get("private_metadata") or "{}")
+        asked = {"user": body["user"], "channel": {"id": metadata.get("channel") or ""}}
+        picked = (action.get("selected_option") or {}).get("value", "")
+        self._later(asked, lambda: self._set_credit(asked, body, picked))
+
+    async def _set_credit(self, asked: Body, body: Body, picked: str) -> None:
+        chosen = read_credit_value(picked)
+        if chosen is None:
+            return
+        screening_id, position, credit = chosen
+        if await self._flow_if_allowed(asked, screening_id) is None:
+            return
+        user = body["user"]["id"]
+        if await self.recruiting.set_credit(screening_id, position, credit, user) is None:
+            return
+        lines = await self.recruiting.transcript(screening_id)
+        channel = asked["channel"]["id"] or None
+        await self.client.views_update(
+            view_id=body["view"]["id"], view=answers_modal(lines, screening_id, channel)
+        )
 
     async def _on_shortlist(self, ack: AsyncAck, command: Body) -> None:
         await ack()

@@ -31,7 +31,8 @@ _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 def summary(candidate: Ranked, bank_titles: Mapping[str, str]) -> str:
     """One candidate as lines of text (for a `plain_text` object, which escapes them)."""
-    lines = [f"{candidate.rank}. {candidate.name} — score {score_text(candidate)}"]
+    score = "grading" if candidate.grading else f"score {score_text(candidate)}"
+    lines = [f"{candidate.rank}. {candidate.name} — {score}"]
     if candidate.close_to:
         lines.append("≈ " + close_text(candidate))
     if candidate.sections:
@@ -132,7 +133,8 @@ def notification(shortlist: Shortlist, page: int = 1) -> str:
     It names no candidate: Slack parses this field as mrkdwn, and `chat.update` and
     `chat.postEphemeral` cannot turn that off, so candidate text stays in the blocks.
     """
-    best = percent(shortlist.candidates[0].score) if shortlist.candidates else None
+    graded = [c for c in shortlist.candidates if not c.grading]
+    best = percent(graded[0].score) if graded else None
     top = f", best score {best}" if best else ""
     more = f" (continued, {page})" if page > 1 else ""
     return clip(
