@@ -36,9 +36,9 @@ import yaml
 from screenbot.content.catalog import load
 from screenbot.content.models import FreeTextQuestion
 from screenbot.engine.scoring import matched_concepts
+from screenbot.engine.scoring import normalise as keyword_form
 from screenbot.grading import SemanticGrader, Settings
 from screenbot.grading.encoders import Encoder, Vectors, unit_rows
-from screenbot.grading.keywords import keyword_form
 from screenbot.grading.segmentation import sentences
 from screenbot.grading.urdu import model_view
 
