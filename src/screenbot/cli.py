@@ -29,6 +29,10 @@ from screenbot.logs import configure as configure_logs
 from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.fairness import fairness
 from screenbot.recruiting.item_calibration import calibrate_banks, summary
+from screenbot.recruiting.item_stats import item_stats_for
+from screenbot.recruiting.item_stats_output import table as stats_table
+from screenbot.recruiting.item_stats_output import to_csv as stats_csv
+from screenbot.recruiting.item_stats_output import to_json as stats_json
 from screenbot.recruiting.report import results, to_csv, to_json
 from screenbot.recruiting.rescore import describe, rescore_flow
 from screenbot.runner import serve
@@ -59,6 +63,14 @@ app.add_typer(items_app, name="items")
 class ReportFormat(StrEnum):
     """The formats `screenbot report` writes."""
 
+    CSV = "csv"
+    JSON = "json"
+
+
+class StatsFormat(StrEnum):
+    """The formats `screenbot items stats` writes."""
+
+    TABLE = "table"
     CSV = "csv"
     JSON = "json"
 
@@ -269,6 +281,44 @@ def items_calibrate(
 
     for line in _run(go()):
         typer.echo(line)
+
+
+@items_app.command("stats")
+def items_stats(
+    flow: Annotated[
+        str | None, typer.Option(help="Only this flow's questions, from its screenings.")
+    ] = None,
+    bank: Annotated[
+        str | None, typer.Option(help="Only this bank's questions, from every flow.")
+    ] = None,
+    format_: Annotated[StatsFormat, typer.Option("--format")] = StatsFormat.TABLE,
+    all_versions: Annotated[
+        bool,
+        typer.Option(
+            "--all-versions", help="Count answers to every bank version, not only the current."
+        ),
+    ] = False,
+) -> None:
+    """Per question: answers, share right, item-total correlation, calibrated a/b, wrong
+    choices by the stronger and weaker half, median time, exposure, month-over-month drift,
+    flags; and, once recruiters have decided on enough candidates, share right among the
+    advanced vs the rejected."""
+
+    async def go() -> str:
+        async with open_app(Settings()) as parts:
+            report = await item_stats_for(
+                parts.database,
+                parts.catalog,
+                parts.clock(),
+                flow=flow,
+                bank=bank,
+                all_versions=all_versions,
+            )
+        if format_ is StatsFormat.JSON:
+            return stats_json(report)
+        return stats_csv(report) if format_ is StatsFormat.CSV else stats_table(report)
+
+    typer.echo(_run(go()), nl=False)
 
 
 @app.command()
