@@ -4,7 +4,11 @@ cannot load keeps the bot screening and the backlog visible until it loads."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import threading
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from screenbot.content.catalog import Catalog
 from screenbot.content.models import FreeTextQuestion
 from screenbot.engine.events import TextReceived
 from screenbot.engine.state import Stage
-from screenbot.grading import SemanticGrader
+from screenbot.grading import Grade, SemanticGrader
 from screenbot.grading.encoders import StaticEmbeddingEncoder, wordllama_encoder
 from screenbot.metrics import Metrics
 from screenbot.recruiting.digest import counts_line, percent, score_text
@@ -266,3 +270,35 @@ async def test_the_digest_says_grading_until_the_total_is_final(
     assert score_text(candidate) == percent(candidate.score)
     assert "grading" not in counts_line(listed)
     assert listed.passed == 1
+
+
+class _Deliberate(SemanticGrader):
+    """The real grader, taking its time over each batch, and saying when it has begun one."""
+
+    def __init__(self) -> None:
+        super().__init__(wordllama_encoder())
+        self.begun = threading.Event()
+
+    def grade_batch(self, items: Sequence[tuple[FreeTextQuestion, str]]) -> list[Grade]:
+        self.begun.set()
+        time.sleep(0.3)
+        return super().grade_batch(items)
+
+
+async def test_a_worker_stopped_mid_batch_leaves_nothing_claimed_for_the_next_one(
+    database: Database, mini: Catalog, clock: Clock
+) -> None:
+    """It broke: `screenbot chat` stopped its worker by cancelling it mid-batch, so the answers
+    it had claimed could not be graded before closing, and the report showed no total."""
+    service = ScreeningService(database, mini, clock=clock)
+    for name in ("a", "b", "c"):
+        await screen(Person(service, clock, name), mini, PARAPHRASE)
+    grader = _Deliberate()
+    worker = GradingWorker(database, mini, clock=clock, grader=lambda: grader)
+    worker.start()
+    assert await asyncio.to_thread(grader.begun.wait, 30)
+    await worker.stop()
+    await GradingWorker(database, mini, clock=clock).run_until_idle()
+    pending = select(func.count(Answer.id)).where(Answer.grading == PENDING)
+    assert await database.read(lambda c: c.execute(pending).scalar_one()) == 0
+    assert all(total is not None for _, total in await database.read(_screenings))

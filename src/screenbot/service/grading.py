@@ -96,6 +96,7 @@ class GradingWorker:
         self._make_grader = grader
         self._grader: LoadableGrader | None = None
         self._task: asyncio.Task[None] | None = None
+        self._halt = asyncio.Event()
         self._recompute = recompute_with(catalog)
 
     # --- running ------------------------------------------------------------------------------
@@ -103,31 +104,37 @@ class GradingWorker:
     def start(self) -> None:
         """Grade in the background until `stop`."""
         if self._task is None or self._task.done():
+            self._halt.clear()
             self._task = asyncio.create_task(self._forever(), name="grading worker")
 
     async def stop(self) -> None:
-        """Stop after the batch in hand (its grades are stored or its claims lapse)."""
+        """Stop once the batch in hand is graded and stored: cancelling it mid-batch would leave
+        its answers claimed, so nobody could grade them until the claim lapsed."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._halt.set()
+            await self._task
             self._task = None
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._halt.wait(), seconds)
 
     async def _forever(self) -> None:
         retry = 1.0
-        while True:
+        while not self._halt.is_set():
             try:
                 graded = await self.run_once()
             except Exception:  # the database away, say: nothing is lost, try again soon
                 log.exception("grading a batch failed; retrying")
                 graded = 0
             if self.model == UNAVAILABLE:
-                await asyncio.sleep(retry)
+                await self._pause(retry)
                 retry = min(retry * 2, self.retry_max)
                 continue
             retry = 1.0
             if graded == 0:
-                await asyncio.sleep(self.idle)
+                await self._pause(self.idle)
 
     async def run_until_idle(self) -> int:
         """Grade until nothing is pending or the model is unavailable; how many were graded."""
