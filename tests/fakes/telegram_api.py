@@ -93,6 +93,9 @@ class FakeTelegram:
     _again: list[Json] = field(default_factory=list)
     on_sent: Callable[[Json], None] | None = None
     held: dict[int, asyncio.Event] = field(default_factory=dict)  # chat id -> released when set
+    # chat id -> released when set: the person already has the message, the bot's call has not
+    # returned yet (a slow answer on a fast delivery)
+    answered_late: dict[int, asyncio.Event] = field(default_factory=dict)
     webhooks: list[str] = field(default_factory=list)
     webhook_secret: str | None = None
     pushed: int = 0
@@ -281,6 +284,8 @@ class FakeTelegram:
         self.messages[message["message_id"]] = message
         if self.on_sent is not None:
             self.on_sent(dict(message))
+        if chat_id in self.answered_late:
+            await self.answered_late[chat_id].wait()
         return message
 
     async def _api_editMessageText(self, params: Json) -> Json:

@@ -173,6 +173,13 @@ class Courier(ABC):
             *(self._deliver(chat, None, catching_up=True) for chat in chats.values())
         )
 
+    def handing_over(self, parcel: Parcel) -> None:
+        """The platform is about to have `parcel`: from now on the person may read it, and
+        answer it, before the call returns (on a fast platform, often do). A send that then
+        fails is retried; a text typed in that moment is taken as the answer it most likely is.
+        """
+        self.service.let_go(parcel.deliveries)
+
     async def pump_forever(self) -> None:
         """Send, every `pump_every` seconds, what the process that wrote it could not: after a
         crash, or while the platform was away. Runs until cancelled."""

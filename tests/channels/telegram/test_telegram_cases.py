@@ -333,3 +333,39 @@ async def test_a_text_typed_while_the_next_question_is_stuck_is_not_taken_as_its
         assert shows(sara.last, "How many years")
     screening = await db.read(lambda conn: conn.execute(select(Screening.state)).scalar_one())
     assert dict(screening["profile"]) == {"full_name": "Sara Iqbal", "email": "sara@example.com"}
+
+
+async def test_an_answer_typed_before_the_bots_send_returns_is_taken(
+    fake: FakeTelegram, db_url: str, db: Database
+) -> None:
+    """Regression: a question counted as unseen until the bot's sendMessage call returned, so a
+    person who read it and answered faster than that (two webhook processes under load) had
+    their answer ignored and waited for a bot that was waiting for them."""
+    async with running(mini_settings(fake, db_url, TELEGRAM_RATE_LIMIT=False)):
+        sara = Candidate(fake, db)
+        await sara.say("/start mini")
+        await sara.tap("I agree")
+        release = fake.answered_late[sara.user_id] = asyncio.Event()
+        try:
+            fake.say(sara.user_id, "Sara Ahmed")
+            await fake.wait_for(lambda: shows(sara.last, "What email address"))
+            typed = fake.say(sara.user_id, "sara@example.com")  # the send has not returned
+            key = f"telegram:{typed['update_id']}"
+
+            async def handled() -> bool:
+                """Whether the email is in Sara's profile (profile answers live in the state)."""
+                query = select(Screening.state)
+                states = await db.read(lambda conn: conn.execute(query).scalars().all())
+                return any(
+                    dict(map(tuple, s["profile"])).get("email") == "sara@example.com"
+                    for s in states
+                )
+
+            for _ in range(250):
+                if await handled():
+                    break
+                await asyncio.sleep(0.02)
+            assert await handled(), f"{key} was not taken as the email answer"
+        finally:
+            release.set()
+        await fake.wait_for(lambda: shows(sara.last, "How many years"))

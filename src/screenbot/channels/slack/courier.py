@@ -29,6 +29,7 @@ class SlackCourier(Courier):
         against posting."""
         text, blocks = render(parcel.message)
         address = parcel.deliveries[0].address
+        self.handing_over(parcel)
         try:
             await self.client.chat_postMessage(channel=address, text=text, blocks=blocks)
         except SlackApiError as exc:

@@ -98,5 +98,7 @@ class TelegramCourier(Courier):
         return Outcome.LATER
 
     async def _pace(self, chat: int, parcel: Parcel) -> None:
+        """Wait for the chat's turn within Telegram's limits, then hand the parcel over."""
         if self.pacer is not None:
             await self.pacer.wait(chat, BULK if parcel.bulk else REPLY)
+        self.handing_over(parcel)
