@@ -127,16 +127,43 @@ def run() -> None:
     _run(_serve_until_signalled(settings))
 
 
-async def _serve_until_signalled(settings: Settings) -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM: how a process is asked to stop cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _serve_until_signalled(settings: Settings) -> None:
+    stop = _stop_on_signals()
 
     def ready(port: int) -> None:
         log.info("screenbot is running", extra={"http_port": port})
 
     await serve(settings, stop, ready)
+
+
+@app.command()
+def grade() -> None:
+    """Grade free-text answers until stopped, beside bots run with SCREENBOT_GRADING=elsewhere;
+    any number of these share the work."""
+    settings = Settings()
+    configure_logs(settings.log_format)
+    _run(_grade_until_signalled(settings))
+
+
+async def _grade_until_signalled(settings: Settings) -> None:
+    stop = _stop_on_signals()
+    async with open_app(settings) as parts:
+        worker = GradingWorker(
+            parts.database, parts.catalog, metrics=parts.metrics, clock=parts.clock
+        )
+        worker.start()
+        log.info("screenbot is grading")
+        await stop.wait()
+        await worker.stop()
 
 
 @banks_app.command("lint")

@@ -137,7 +137,8 @@ async def serve(
                 started.append(channel)
                 log.info("%s channel started (%s)", channel.name, channel.health())
             scheduler.start()
-            grading.start()
+            if settings.grading == "here":
+                grading.start()
             if digests is not None:
                 await digests.catch_up()
             if on_ready is not None:

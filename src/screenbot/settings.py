@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     min_answers_to_calibrate: int = Field(
         30, ge=1, validation_alias="SCREENBOT_MIN_ANSWERS_TO_CALIBRATE"
     )
+    # Where free-text answers are graded: "here", beside the bot, or "elsewhere", by
+    # `screenbot grade` processes, so the model's CPU never competes with candidates' turns.
+    grading: str = Field("here", pattern="^(here|elsewhere)$", validation_alias="SCREENBOT_GRADING")
     log_format: str = Field(
         "text", pattern="^(text|json)$", validation_alias="SCREENBOT_LOG_FORMAT"
     )

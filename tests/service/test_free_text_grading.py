@@ -5,7 +5,10 @@ cannot load keeps the bot screening and the backlog visible until it loads."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -35,6 +38,9 @@ from screenbot.web.app import build_web
 from tests.conftest import Clock
 from tests.engine.conftest import correct_reply
 from tests.service.conftest import Person
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SCREENBOT = Path(sys.executable).with_name("screenbot")
 
 # The rubric of `explain-index` (tests/fixtures/banks/basics.yaml) stated in other words, with
 # none of its keywords; and its keywords with no claim at all.
@@ -301,4 +307,39 @@ async def test_a_worker_stopped_mid_batch_leaves_nothing_claimed_for_the_next_on
     await GradingWorker(database, mini, clock=clock).run_until_idle()
     pending = select(func.count(Answer.id)).where(Answer.grading == PENDING)
     assert await database.read(lambda c: c.execute(pending).scalar_one()) == 0
+    assert all(total is not None for _, total in await database.read(_screenings))
+
+
+async def test_a_grade_process_grades_what_bots_left_elsewhere(
+    database: Database, mini: Catalog, clock: Clock
+) -> None:
+    """`screenbot grade` beside bots run with SCREENBOT_GRADING=elsewhere: it grades what they
+    stored, and stops cleanly when asked to."""
+    service = ScreeningService(database, mini, clock=clock)
+    await screen(Person(service, clock), mini, PARAPHRASE)
+    env = {
+        **os.environ,
+        "SCREENBOT_DATABASE_URL": database.url,
+        "SCREENBOT_BANKS_DIR": str(FIXTURES / "banks"),
+        "SCREENBOT_FLOWS_DIR": str(FIXTURES / "flows"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(SCREENBOT),
+        "grade",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    pending = select(func.count(Answer.id)).where(Answer.grading == PENDING)
+    try:
+        for _ in range(300):
+            if await database.read(lambda c: c.execute(pending).scalar_one()) == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert await database.read(lambda c: c.execute(pending).scalar_one()) == 0, output.decode()
+    assert process.returncode == 0, output.decode()
+    assert "screenbot is grading" in output.decode()
     assert all(total is not None for _, total in await database.read(_screenings))
