@@ -60,6 +60,7 @@ from benchmarks.telegram_party import (
     applicants,
     audit,
     echo_process,
+    grader_process,
     screenbot_process,
     switchboard,
 )
@@ -181,12 +182,16 @@ async def screenbot(backend: str) -> AsyncIterator[Contestant]:
     """`screenbot run` on a fake of its own and a fresh `backend` database, warmed up."""
     async with fresh_database(backend) as (database, _where), switchboard() as board:
         bot = screenbot_process(board, database.url)
+        grader = grader_process(board, database.url)
         await bot.start()
+        await grader.start()
         catalog = bundled_catalog()
         try:
             await all_screen(applicants(board, catalog, 1000, WARMUP))
             yield Contestant(board, bot, database, catalog)
         finally:
+            print(f"  (free-text grader process: {grader.cpu_seconds():.1f} s of CPU in all)")
+            await grader.stop()
             await bot.stop()
 
 
@@ -196,7 +201,9 @@ async def scale_out_run(processes: int, load: int, think: float) -> Run:
     catalog = bundled_catalog()
     async with fresh_database("postgresql") as (database, _where), switchboard() as board:
         bots = [screenbot_process(board, database.url, webhook=True) for _ in range(processes)]
+        grader = grader_process(board, database.url)
         try:
+            await grader.start()
             for bot in bots:
                 await bot.start()
             await all_screen(applicants(board, catalog, 1000, WARMUP))
@@ -204,6 +211,7 @@ async def scale_out_run(processes: int, load: int, think: float) -> Run:
             run = await measure(f"{processes} x screenbot (webhook)", bots, people)
             return replace(run, audit=await audit(database, people))
         finally:
+            await grader.stop()
             for bot in bots:
                 await bot.stop()
 

@@ -51,6 +51,7 @@ from screenbot.store.database import Database
 
 REPLY_WITHIN = 120.0
 SCREENBOT = [str(Path(sys.executable).with_name("screenbot")), "run"]
+GRADER = [str(Path(sys.executable).with_name("screenbot")), "grade"]
 ECHO_BOT = [sys.executable, "-m", "benchmarks.echo_bot"]
 
 
@@ -186,11 +187,31 @@ def screenbot_process(
         "TELEGRAM_BOT_TOKEN": board.fake.token,
         "TELEGRAM_API_URL": board.api_url(),
         "TELEGRAM_RATE_LIMIT": "true" if rate_limit else "false",
+        # as deployed beyond a few candidates a second: `grader_process` grades free text
+        "SCREENBOT_GRADING": "elsewhere",
     }
     if webhook:
         env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
         env["TELEGRAM_WEBHOOK_SECRET"] = board.webhook_secret
     return BotProcess(SCREENBOT, env, board, http_port=port)
+
+
+@dataclass
+class GraderProcess(BotProcess):
+    """`screenbot grade` beside the bots: it talks to no platform, so it is up once it says so."""
+
+    def _listening(self, _seen: int) -> bool:
+        return b"screenbot is grading" in self.log.read_bytes()
+
+
+def grader_process(board: Switchboard, database_url: str) -> GraderProcess:
+    """The free-text grader for bots started by `screenbot_process` on `database_url`."""
+    env = {
+        "SCREENBOT_DATABASE_URL": database_url,
+        "SCREENBOT_BANKS_DIR": str(ROOT / "question_banks"),
+        "SCREENBOT_FLOWS_DIR": str(ROOT / "conversations"),
+    }
+    return GraderProcess(GRADER, env, board)
 
 
 def echo_process(board: Switchboard) -> BotProcess:
