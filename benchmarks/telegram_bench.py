@@ -181,17 +181,13 @@ async def echo_bot() -> AsyncIterator[Contestant]:
 async def screenbot(backend: str) -> AsyncIterator[Contestant]:
     """`screenbot run` on a fake of its own and a fresh `backend` database, warmed up."""
     async with fresh_database(backend) as (database, _where), switchboard() as board:
-        bot = screenbot_process(board, database.url)
-        grader = grader_process(board, database.url)
+        bot = screenbot_process(board, database.url)  # one process: it grades free text itself
         await bot.start()
-        await grader.start()
         catalog = bundled_catalog()
         try:
             await all_screen(applicants(board, catalog, 1000, WARMUP))
             yield Contestant(board, bot, database, catalog)
         finally:
-            print(f"  (free-text grader process: {grader.cpu_seconds():.1f} s of CPU in all)")
-            await grader.stop()
             await bot.stop()
 
 
@@ -200,7 +196,10 @@ async def scale_out_run(processes: int, load: int, think: float) -> Run:
     people at once, updates spread over the processes in turn; audited."""
     catalog = bundled_catalog()
     async with fresh_database("postgresql") as (database, _where), switchboard() as board:
-        bots = [screenbot_process(board, database.url, webhook=True) for _ in range(processes)]
+        bots = [
+            screenbot_process(board, database.url, webhook=True, grading="elsewhere")
+            for _ in range(processes)
+        ]
         grader = grader_process(board, database.url)
         try:
             await grader.start()
@@ -211,6 +210,8 @@ async def scale_out_run(processes: int, load: int, think: float) -> Run:
             run = await measure(f"{processes} x screenbot (webhook)", bots, people)
             return replace(run, audit=await audit(database, people))
         finally:
+            if grader.process is not None:
+                print(f"  (free-text grader process: {grader.cpu_seconds():.1f} s of CPU in all)")
             await grader.stop()
             for bot in bots:
                 await bot.stop()

@@ -174,6 +174,7 @@ def screenbot_process(
     webhook: bool = False,
     lease_seconds: float = 30.0,
     rate_limit: bool = False,
+    grading: str = "here",
 ) -> BotProcess:
     """`screenbot run` on the fake; in webhook mode it registers its own URL with the fake.
     Without `rate_limit` it sends as fast as it can (the fake enforces no limits then)."""
@@ -187,8 +188,8 @@ def screenbot_process(
         "TELEGRAM_BOT_TOKEN": board.fake.token,
         "TELEGRAM_API_URL": board.api_url(),
         "TELEGRAM_RATE_LIMIT": "true" if rate_limit else "false",
-        # as deployed beyond a few candidates a second: `grader_process` grades free text
-        "SCREENBOT_GRADING": "elsewhere",
+        # "elsewhere" with processes sharing PostgreSQL: `grader_process` grades free text
+        "SCREENBOT_GRADING": grading,
     }
     if webhook:
         env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
