@@ -8,17 +8,15 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Coroutine
-from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from screenbot.app import open_app
 from screenbot.channels.console import ConsoleChat
-from screenbot.channels.slack.client import SlackPoster, web_client
+from screenbot.cli.apps import app, banks_app, candidate_app, db_app, run_async
 from screenbot.content.catalog import errors, load
 from screenbot.content.flows import Flow
 from screenbot.content.models import Bank, FreeTextQuestion
@@ -26,15 +24,6 @@ from screenbot.errors import ScreenbotError
 from screenbot.grading import shared_grader
 from screenbot.grading.trial import grade_lines
 from screenbot.logs import configure as configure_logs
-from screenbot.recruiting.digests import Digests
-from screenbot.recruiting.fairness import fairness
-from screenbot.recruiting.item_calibration import calibrate_banks, summary
-from screenbot.recruiting.item_stats import item_stats_for
-from screenbot.recruiting.item_stats_output import table as stats_table
-from screenbot.recruiting.item_stats_output import to_csv as stats_csv
-from screenbot.recruiting.item_stats_output import to_json as stats_json
-from screenbot.recruiting.report import results, to_csv, to_json
-from screenbot.recruiting.rescore import describe, rescore_flow
 from screenbot.runner import serve
 from screenbot.scheduling import check_schedule
 from screenbot.service.grading import GradingWorker
@@ -42,45 +31,7 @@ from screenbot.settings import Settings
 from screenbot.store.database import open_database
 from screenbot.store.migrate import upgrade
 
-T = TypeVar("T")
 log = logging.getLogger("screenbot")
-
-app = typer.Typer(
-    help="screenbot: first-round screening of backend candidates.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-banks_app = typer.Typer(help="Write and check question banks and flows.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-candidate_app = typer.Typer(help="Data-subject requests.", no_args_is_help=True)
-items_app = typer.Typer(help="Question statistics and calibration.", no_args_is_help=True)
-app.add_typer(banks_app, name="banks")
-app.add_typer(db_app, name="db")
-app.add_typer(candidate_app, name="candidate")
-app.add_typer(items_app, name="items")
-
-
-class ReportFormat(StrEnum):
-    """The formats `screenbot report` writes."""
-
-    CSV = "csv"
-    JSON = "json"
-
-
-class StatsFormat(StrEnum):
-    """The formats `screenbot items stats` writes."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    try:
-        return asyncio.run(coro)
-    except ScreenbotError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 async def _read_line() -> str | None:
@@ -109,7 +60,7 @@ def chat(
     ] = None,
 ) -> None:
     """Take a screening in the terminal, as a candidate."""
-    _run(_chat(Settings(), flow, as_ or getpass.getuser()))
+    run_async(_chat(Settings(), flow, as_ or getpass.getuser()))
 
 
 @app.command()
@@ -121,10 +72,10 @@ def run() -> None:
             "No TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN is set, so this is a terminal chat.\n"
             "Set them (see the README) to serve candidates on Telegram and Slack."
         )
-        _run(_chat(settings, None, getpass.getuser()))
+        run_async(_chat(settings, None, getpass.getuser()))
         return
     configure_logs(settings.log_format)
-    _run(_serve_until_signalled(settings))
+    run_async(_serve_until_signalled(settings))
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -151,7 +102,7 @@ def grade() -> None:
     any number of these share the work."""
     settings = Settings()
     configure_logs(settings.log_format)
-    _run(_grade_until_signalled(settings))
+    run_async(_grade_until_signalled(settings))
 
 
 async def _grade_until_signalled(settings: Settings) -> None:
@@ -250,164 +201,8 @@ def db_upgrade() -> None:
         finally:
             await database.dispose()
 
-    _run(go())
+    run_async(go())
     typer.echo("database is up to date.")
-
-
-@app.command()
-def report(
-    flow: Annotated[str, typer.Argument(help="Flow id.")],
-    format_: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.CSV,
-    output: Annotated[Path | None, typer.Option(help="File to write; default stdout.")] = None,
-    fairness_: Annotated[
-        bool,
-        typer.Option(
-            "--fairness",
-            help="Selection rates by city, work model and experience band instead, with the "
-            "four-fifths rule flagged.",
-        ),
-    ] = False,
-) -> None:
-    """Export a flow's results: one row per candidate (or, with --fairness, per group)."""
-
-    async def go() -> str:
-        async with open_app(Settings()) as parts:
-            target = parts.catalog.flow(flow)
-            if fairness_:
-                rows = [asdict(r) for r in await fairness(parts.database, target)]
-            else:
-                rows = await results(parts.database, target)
-        return to_csv(rows) if format_ is ReportFormat.CSV else to_json(rows)
-
-    text = _run(go())
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-
-
-@items_app.command("calibrate")
-def items_calibrate(
-    bank: Annotated[str | None, typer.Option(help="Only this bank; default every bank.")] = None,
-) -> None:
-    """Fit every automatically scored question's 2PL parameters from the stored answers and
-    store them: screenings use them once a question has SCREENBOT_MIN_ANSWERS_TO_CALIBRATE
-    answers. Finished screenings keep their scores (see `rescore`)."""
-
-    async def go() -> list[str]:
-        settings = Settings()
-        async with open_app(settings) as parts:
-            outcomes = await calibrate_banks(
-                parts.database,
-                parts.catalog,
-                parts.clock(),
-                bank=bank,
-                min_answers=settings.min_answers_to_calibrate,
-            )
-        return summary(outcomes, settings.min_answers_to_calibrate)
-
-    for line in _run(go()):
-        typer.echo(line)
-
-
-@items_app.command("stats")
-def items_stats(
-    flow: Annotated[
-        str | None, typer.Option(help="Only this flow's questions, from its screenings.")
-    ] = None,
-    bank: Annotated[
-        str | None, typer.Option(help="Only this bank's questions, from every flow.")
-    ] = None,
-    format_: Annotated[StatsFormat, typer.Option("--format")] = StatsFormat.TABLE,
-    all_versions: Annotated[
-        bool,
-        typer.Option(
-            "--all-versions", help="Count answers to every bank version, not only the current."
-        ),
-    ] = False,
-) -> None:
-    """Per question: answers, share right, item-total correlation, calibrated a/b, wrong
-    choices by the stronger and weaker half, median time, exposure, month-over-month drift,
-    flags; and, once recruiters have decided on enough candidates, share right among the
-    advanced vs the rejected."""
-
-    async def go() -> str:
-        async with open_app(Settings()) as parts:
-            report = await item_stats_for(
-                parts.database,
-                parts.catalog,
-                parts.clock(),
-                flow=flow,
-                bank=bank,
-                all_versions=all_versions,
-            )
-        if format_ is StatsFormat.JSON:
-            return stats_json(report)
-        return stats_csv(report) if format_ is StatsFormat.CSV else stats_table(report)
-
-    typer.echo(_run(go()), nl=False)
-
-
-@app.command()
-def rescore(
-    flow: Annotated[str, typer.Argument(help="Flow id.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would change; store nothing.")
-    ] = False,
-) -> None:
-    """Score a flow's finished screenings again under the current bank versions (a fixed key
-    counts) and item parameters; keep each old score in an audit row; print who moved in the
-    ranking."""
-
-    async def go() -> list[str]:
-        async with open_app(Settings()) as parts:
-            result = await rescore_flow(
-                parts.database,
-                parts.catalog,
-                parts.service.calibrations,
-                flow,
-                parts.clock(),
-                dry_run=dry_run,
-            )
-        return describe(result, flow)
-
-    for line in _run(go()):
-        typer.echo(line)
-
-
-@app.command()
-def digest(
-    flow: Annotated[str, typer.Argument(help="Flow id.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print it instead of posting.")
-    ] = False,
-) -> None:
-    """Build a flow's shortlist digest now: post it to its Slack channel, or print it."""
-
-    async def go() -> str:
-        settings = Settings()
-        async with open_app(settings) as parts:
-            target = parts.catalog.flow(flow)
-            if dry_run:
-                built = await Digests(parts.database, parts.catalog, None).build(
-                    target, parts.clock()
-                )
-                return built.text
-            if settings.slack_bot_token is None or target.shortlist is None:
-                raise ScreenbotError(
-                    "Posting needs SLACK_BOT_TOKEN and a `shortlist` section in the flow; "
-                    "use --dry-run to print the digest instead."
-                )
-            poster = SlackPoster(
-                web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-            )
-            built = await Digests(parts.database, parts.catalog, poster).build(
-                target, parts.clock()
-            )
-            channel, ts = await poster.post(target.shortlist.slack_channel, built)
-            return f"posted to {target.shortlist.slack_channel} ({channel}, ts {ts})"
-
-    typer.echo(_run(go()))
 
 
 @candidate_app.command("forget")
@@ -418,7 +213,7 @@ def candidate_forget(candidate_id: Annotated[int, typer.Argument(help="Candidate
         async with open_app(Settings()) as parts:
             await parts.privacy.forget(candidate_id)
 
-    _run(go())
+    run_async(go())
     typer.echo(f"candidate {candidate_id} erased.")
 
 
@@ -430,7 +225,13 @@ def candidate_export(candidate_id: Annotated[int, typer.Argument(help="Candidate
         async with open_app(Settings()) as parts:
             return await parts.privacy.export(candidate_id)
 
-    typer.echo(json.dumps(_run(go()), indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(run_async(go()), indent=2, ensure_ascii=False))
+
+
+# Imported last so that its commands (reports, items, rescore, digest) list after these.
+from screenbot.cli import results as _results  # noqa: E402, F401 - adds its commands to the app
+
+__all__ = ["app", "main"]
 
 
 def main() -> None:
