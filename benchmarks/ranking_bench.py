@@ -71,6 +71,7 @@ from screenbot.engine.irt import (
     eap_arrays,
     prior_params,
 )
+from screenbot.engine.selection import spread
 from screenbot.recruiting.calibration import ItemStatus, calibrate
 
 FloatArray = npt.NDArray[np.float64]
@@ -304,23 +305,6 @@ def allocate(sections: Sequence[SectionSpec], length: int) -> dict[str, int]:
     return counts
 
 
-def _spread(items: list[int], levels: Sequence[int], pick: int, rng: random.Random) -> list[int]:
-    """Today's fixed draw: one difficulty level at a time, so easy and hard both appear."""
-    by_level: dict[int, list[int]] = {}
-    for i in items:
-        by_level.setdefault(levels[i], []).append(i)
-    for level in by_level:
-        rng.shuffle(by_level[level])
-    order = sorted(by_level)
-    rng.shuffle(order)
-    chosen: list[int] = []
-    while len(chosen) < pick:
-        for level in order:
-            if by_level[level] and len(chosen) < pick:
-                chosen.append(by_level[level].pop())
-    return chosen
-
-
 def eap_of(params: Sequence[ItemParams], rows: Sequence[int], values: Sequence[float]) -> float:
     """The EAP ability from responses to the questions at `rows` of `params`."""
     a = np.array([params[i].a for i in rows])
@@ -355,7 +339,7 @@ def run_fixed(
         for bank, count in counts.items():
             if count == 0:
                 continue
-            form = _spread(list(by_bank[bank]), levels, min(count, len(by_bank[bank])), rng)
+            form = spread(by_bank[bank], levels.__getitem__, min(count, len(by_bank[bank])), rng)
             shares = [items[i].answer(float(theta), answer_rng) for i in form]
             weighted += weight[bank] * sum(shares) / len(shares)
             rows += form

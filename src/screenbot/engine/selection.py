@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Callable, Sequence, Set
+from typing import TypeVar
 
 from screenbot.content.catalog import Catalog
 from screenbot.content.flows import Flow
@@ -12,22 +13,29 @@ from screenbot.content.models import Bank, Question
 from screenbot.engine.state import QuestionRef, ScreeningState
 from screenbot.engine.turn import Context
 
+T = TypeVar("T")
 
-def _spread(questions: list[Question], pick: int, rng: random.Random) -> list[Question]:
-    """Take `pick` questions, one difficulty level at a time, so easy and hard both appear."""
-    by_level: dict[int, list[Question]] = defaultdict(list)
-    for q in questions:
-        by_level[q.difficulty].append(q)
-    for level in sorted(by_level):
-        rng.shuffle(by_level[level])
+
+def spread(items: Sequence[T], level: Callable[[T], int], pick: int, rng: random.Random) -> list[T]:
+    """Take `pick` items, one difficulty `level` at a time, so easy and hard both appear;
+    easiest first. The fixed draw, and the benchmark's model of it."""
+    by_level: dict[int, list[T]] = defaultdict(list)
+    for item in items:
+        by_level[level(item)].append(item)
+    for key in sorted(by_level):
+        rng.shuffle(by_level[key])
     levels = sorted(by_level)
     rng.shuffle(levels)
-    chosen: list[Question] = []
+    chosen: list[T] = []
     while len(chosen) < pick:
-        for level in levels:
-            if by_level[level] and len(chosen) < pick:
-                chosen.append(by_level[level].pop())
-    return sorted(chosen, key=lambda q: q.difficulty)
+        for key in levels:
+            if by_level[key] and len(chosen) < pick:
+                chosen.append(by_level[key].pop())
+    return sorted(chosen, key=level)
+
+
+def _difficulty(question: Question) -> int:
+    return question.difficulty
 
 
 def draw_section(
@@ -35,10 +43,10 @@ def draw_section(
 ) -> list[QuestionRef]:
     """`pick` questions of one bank, fresh ones first, spread over difficulties."""
     fresh = [q for q in bank.questions if QuestionRef(bank.id, q.id) not in seen]
-    chosen = _spread(fresh, min(pick, len(fresh)), rng)
+    chosen = spread(fresh, _difficulty, min(pick, len(fresh)), rng)
     if len(chosen) < pick:  # the candidate has seen most of the bank: reuse the fewest needed
         reused = [q for q in bank.questions if q not in chosen]
-        chosen += _spread(reused, pick - len(chosen), rng)
+        chosen += spread(reused, _difficulty, pick - len(chosen), rng)
     return [QuestionRef(bank.id, q.id) for q in chosen]
 
 
