@@ -101,6 +101,16 @@ async def switchboard(limits: FloodLimits | None = None) -> AsyncIterator[Switch
 # --- Bot processes ------------------------------------------------------------------------------
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User and system clock ticks of `pid` and, recursively, its children."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return int(fields[11]) + int(fields[12]) + sum(_cpu_ticks(int(c)) for c in children)
+
+
 @dataclass
 class BotProcess:
     """One bot in its own process; `kill()` is kill -9, `start()` again is a restart."""
@@ -136,10 +146,10 @@ class BotProcess:
         return any(c.method in {"getUpdates", "setWebhook"} for c in self.board.fake.calls[seen:])
 
     def cpu_seconds(self) -> float:
-        """User and system CPU the process has used so far (Linux /proc)."""
+        """User and system CPU the process and its live children (a grading child, say) have
+        used so far (Linux /proc)."""
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_ticks(self.process.pid) / os.sysconf("SC_CLK_TCK")
 
     async def kill(self) -> None:
         """kill -9: nothing the process was doing gets to finish."""

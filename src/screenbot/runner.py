@@ -16,6 +16,7 @@ from screenbot.channels.slack.channel import SlackChannel
 from screenbot.channels.slack.client import SlackPoster, web_client
 from screenbot.channels.telegram import TelegramChannel
 from screenbot.errors import ScreenbotError
+from screenbot.grading.process import ProcessGrader
 from screenbot.recruiting.digests import Digests
 from screenbot.recruiting.item_calibration import calibrate_banks, summary
 from screenbot.recruiting.service import RecruitingService
@@ -123,7 +124,11 @@ async def serve(
             scheduler.cron("retention", cron_trigger("0 3 * * *", "UTC"), retention)
         schedule_calibration(scheduler, parts)
         grading = GradingWorker(
-            parts.database, parts.catalog, metrics=parts.metrics, clock=parts.clock
+            parts.database,
+            parts.catalog,
+            metrics=parts.metrics,
+            clock=parts.clock,
+            grader=ProcessGrader,  # its CPU on another core, not in candidates' turns
         )
         web = build_web(parts.database, channels, digests, parts.metrics, grading)
         sock = listening_socket(settings.http_host, settings.http_port)

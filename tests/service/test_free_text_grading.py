@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Connection, func, select
 
 from screenbot.channels.slack.shortlist import notification, summary
@@ -25,6 +26,7 @@ from screenbot.engine.events import TextReceived
 from screenbot.engine.state import Stage
 from screenbot.grading import Grade, SemanticGrader
 from screenbot.grading.encoders import StaticEmbeddingEncoder, wordllama_encoder
+from screenbot.grading.process import ProcessGrader
 from screenbot.metrics import Metrics
 from screenbot.recruiting.digest import counts_line, percent, score_text
 from screenbot.recruiting.ranking import shortlist
@@ -308,6 +310,46 @@ async def test_a_worker_stopped_mid_batch_leaves_nothing_claimed_for_the_next_on
     pending = select(func.count(Answer.id)).where(Answer.grading == PENDING)
     assert await database.read(lambda c: c.execute(pending).scalar_one()) == 0
     assert all(total is not None for _, total in await database.read(_screenings))
+
+
+async def test_a_grading_child_that_dies_loses_no_answer_and_a_new_one_takes_over(
+    database: Database, mini: Catalog, clock: Clock
+) -> None:
+    """`screenbot run` grades in a child process: when it dies (killed, out of memory), the
+    batch goes back, the worker starts another child, and every answer is graded once."""
+    service = ScreeningService(database, mini, clock=clock)
+    for name in ("a", "b"):
+        await screen(Person(service, clock, name), mini, PARAPHRASE)
+    doomed = ProcessGrader()
+    await asyncio.to_thread(doomed.load)
+    assert doomed.pid is not None
+    assert doomed.pid != os.getpid()
+    handed: list[ProcessGrader] = []
+
+    def child() -> ProcessGrader:
+        handed.append(ProcessGrader() if handed else doomed)
+        return handed[-1]
+
+    worker = GradingWorker(database, mini, clock=clock, grader=child)
+    os.kill(doomed.pid, signal.SIGKILL)
+
+    assert await worker.run_once() == 0
+    assert worker.model == UNAVAILABLE
+    assert await worker.queue.backlog() == 2  # released, not lost
+    assert await worker.run_until_idle() == 2
+    assert worker.model == READY
+    assert all(total is not None for _, total in await database.read(_screenings))
+    states = [await Person(service, clock, name).state() for name in ("a", "b")]
+    assert [a.points for s in states for a in s.answers if a.question == "explain-index"] == [
+        2.0,
+        2.0,
+    ]
+    [_, second] = handed
+    assert second.pid is not None
+    assert second.pid != doomed.pid
+    await worker.stop()
+    with pytest.raises(ProcessLookupError):  # stopped and reaped with its worker
+        os.kill(second.pid, 0)
 
 
 async def test_a_grade_process_grades_what_bots_left_elsewhere(

@@ -124,6 +124,9 @@ class SemanticGrader:
         """Load the model now rather than on the first answer (a worker's start-up)."""
         self.encoder.encode(["warm up"])
 
+    def close(self) -> None:
+        """Nothing to let go of: the model stays loaded for the process's other users."""
+
     def grade(self, question: FreeTextQuestion, answer: str) -> Grade:
         """Grade one answer."""
         return self.grade_batch([(question, answer)])[0]

@@ -57,6 +57,10 @@ class LoadableGrader(Protocol):
         """One grade per (question, answer), in order."""
         ...
 
+    def close(self) -> None:
+        """Let go of what the grader holds (a child process, say) when the worker stops."""
+        ...
+
 
 def recompute_with(catalog: Catalog) -> Recompute:
     """The store's `Recompute` for this content: new points in, the flow's total out."""
@@ -114,6 +118,9 @@ class GradingWorker:
             self._halt.set()
             await self._task
             self._task = None
+        if self._grader is not None:
+            grader, self._grader, self.model = self._grader, None, NOT_LOADED
+            await asyncio.to_thread(grader.close)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep `seconds`, or less if asked to stop."""
