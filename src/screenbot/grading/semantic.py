@@ -7,7 +7,8 @@ above two similarity thresholds; a keyword of the concept in that sentence adds 
 keywords stay one signal among several. Then the checks that similarity alone cannot make:
 
 - a sentence closer to one of the concept's `misconceptions` than to its references earns
-  nothing and flags the answer (unless it denies the misconception);
+  nothing, for that concept or any other, and flags the answer (unless it denies the
+  misconception);
 - a sentence that denies what the references state ("salting does not help") cannot earn the
   concept; it is flagged `negated`;
 - a bare list of terms earns nothing, and neither does a sentence that only names terms;
@@ -34,7 +35,7 @@ from screenbot.grading import gaming, keywords, negation, segmentation, spelling
 from screenbot.grading.encoders import Encoder, Vectors, wordllama_encoder
 from screenbot.grading.results import ConceptGrade, Credit, Flag, Grade
 
-GRADER_VERSION = "semantic-1"
+GRADER_VERSION = "semantic-2"
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class SemanticGrader:
 
     @property
     def name(self) -> str:
-        """Grader and model versions, e.g. `semantic-1+wordllama-l2-supercat-256/0.4.0.post1`."""
+        """Grader and model versions, e.g. `semantic-2+wordllama-l2-supercat-256/0.4.0.post1`."""
         return f"{GRADER_VERSION}+{self.encoder.name}"
 
     def load(self) -> None:
@@ -255,10 +256,7 @@ class SemanticGrader:
             closest = np.maximum(closest, np.maximum(agree, contradict))
 
         echo = (to_question >= s.echo) & (to_question >= closest)
-        echoed = {
-            u.sentence for u, e in zip(units, echo, strict=True) if e and u.text == u.sentence
-        }
-        echo |= np.array([u.sentence in echoed for u in units], dtype=np.bool_)
+        echo |= _within(units, echo)
         usable = claims & ~echo
         if not usable.any() and echo.any():
             flags.append(Flag.ECHO)
@@ -267,11 +265,18 @@ class SemanticGrader:
         # misconception does ("liveness restarts the container" is right, not a misreading of
         # "readiness restarts the container").
         right_anywhere = np.max([agree for _, agree, _, _, _ in per_concept], axis=0)
+        # A sentence judged wrong for one concept earns no other concept either.
+        wrong_anywhere = np.zeros(len(units), dtype=np.bool_)
+        for _, agree, _, mis, _ in per_concept:
+            wrong_anywhere |= self._wrong(usable, agree, mis, right_anywhere)
+        credible = usable & ~wrong_anywhere
         grades: list[ConceptGrade] = []
         nearest = -1.0
         for c, agree, contradict, mis, kw in per_concept:
             grades.append(
-                self._concept(c, units, usable, agree, contradict, mis, kw, right_anywhere)
+                self._concept(
+                    c, units, usable, credible, agree, contradict, mis, kw, right_anywhere
+                )
             )
             nearest = max(nearest, float(np.max(np.where(usable, np.maximum(agree, mis), -1.0))))
 
@@ -300,6 +305,7 @@ class SemanticGrader:
         c: _Concept,
         units: list[segmentation.Unit],
         usable: npt.NDArray[np.bool_],
+        credible: npt.NDArray[np.bool_],
         agree: npt.NDArray[np.float64],
         contradict: npt.NDArray[np.float64],
         mis: npt.NDArray[np.float64],
@@ -307,13 +313,9 @@ class SemanticGrader:
         right_anywhere: npt.NDArray[np.float64],
     ) -> ConceptGrade:
         s = self.settings
-        support = np.where(usable, agree + s.keyword_bonus * kw, -1.0)
-        denial = np.where(usable, contradict + s.keyword_bonus * kw, -1.0)
-        wrong = (
-            usable
-            & (mis >= s.misconception)
-            & (mis >= np.maximum(agree, right_anywhere) + s.misconception_margin)
-        )
+        support = np.where(credible, agree + s.keyword_bonus * kw, -1.0)
+        denial = np.where(credible, contradict + s.keyword_bonus * kw, -1.0)
+        wrong = self._wrong(usable, agree, mis, right_anywhere)
         concept, points = c.concept.concept, c.concept.points
 
         if wrong.any():
@@ -357,11 +359,33 @@ class SemanticGrader:
             evidence = units[i].sentence
         return ConceptGrade(concept, points, credit, evidence, max(best, 0.0), tuple(flags))
 
+    def _wrong(
+        self,
+        usable: npt.NDArray[np.bool_],
+        agree: npt.NDArray[np.float64],
+        mis: npt.NDArray[np.float64],
+        right_anywhere: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.bool_]:
+        """Units that say one of the concept's misconceptions rather than anything right."""
+        s = self.settings
+        wrong: npt.NDArray[np.bool_] = (
+            usable
+            & (mis >= s.misconception)
+            & (mis >= np.maximum(agree, right_anywhere) + s.misconception_margin)
+        )
+        return wrong
+
     def _nothing(self, question: FreeTextQuestion, flags: list[Flag]) -> Grade:
         grades = tuple(
             ConceptGrade(c.concept, c.points, Credit.NONE, None, 0.0) for c in question.rubric
         )
         return Grade(question.id, 0.0, 0.0, question.max_points, grades, _ordered(flags), self.name)
+
+
+def _within(units: list[segmentation.Unit], marked: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The units whose whole sentence is marked: the clauses of a sentence share its fate."""
+    whole = {u.sentence for u, m in zip(units, marked, strict=True) if m and u.text == u.sentence}
+    return np.array([u.sentence in whole for u in units], dtype=np.bool_)
 
 
 def units_negated(units: list[segmentation.Unit]) -> npt.NDArray[np.bool_]:
