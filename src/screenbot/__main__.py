@@ -2,4 +2,5 @@
 
 from screenbot.cli import main
 
-main()
+if __name__ == "__main__":  # not again in a child process that imports this module
+    main()

@@ -10,6 +10,7 @@ sees the grader unavailable, releases its batch and starts a new child.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -23,9 +24,20 @@ from screenbot.grading.results import Grade
 from screenbot.grading.semantic import shared_grader
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group; the bot, not its child, decides when to stop."""
+def _child_start() -> None:
+    """Ctrl-C reaches the whole process group: the bot, not its child, decides when to stop.
+    And a bot killed outright (kill -9, out of memory) cannot stop its child, so the child
+    watches for its parent's end and ends with it rather than linger, holding its model."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        sentinel = parent.sentinel
+
+        def end_with_parent() -> None:
+            multiprocessing.connection.wait([sentinel])
+            os._exit(0)
+
+        threading.Thread(target=end_with_parent, name="end with parent", daemon=True).start()
 
 
 def _load() -> tuple[str, int]:
@@ -64,7 +76,7 @@ class ProcessGrader:
             pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded process
-                initializer=_ignore_interrupts,
+                initializer=_child_start,
             )
             try:
                 self._name, self.pid = pool.submit(_load).result()
