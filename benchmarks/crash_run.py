@@ -11,7 +11,10 @@ s, so a run takes a minute or two, not many). A reply sent just before a kill, b
 marked sent, can arrive twice: candidates pass over such copies and the run counts them. A
 question asked again after it was answered would stop the run: the candidates check every
 question is new. Candidates take about 1.5 s to answer (--think), as people do, so the run
-lasts long enough for a dozen kills or more however fast the bot is.
+lasts long enough for a dozen kills or more however fast the bot is. Free-text answers are
+graded in a child process of the bot: within a minute of the last kill every one must be
+graded, and once the bot has stopped no process of the run (a grading child of a killed bot,
+say) may be left running.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+from sqlalchemy import text
+
 from benchmarks.service_bench import BackendUnavailable, bundled_catalog, fresh_database
 from benchmarks.telegram_party import (
     Applicant,
@@ -30,11 +35,14 @@ from benchmarks.telegram_party import (
     all_screen,
     applicants,
     audit,
+    processes_using,
     screenbot_process,
     switchboard,
+    ungraded,
 )
 
 LEASE_SECONDS = 2.0
+GRADING_SETTLE = 60.0  # after the last kill, the time the grader has to catch up
 
 
 async def keep_killing(
@@ -77,9 +85,14 @@ async def crash_run(
         finally:
             done.set()
             kills = await killer
+            waiting = await ungraded(database, settle=GRADING_SETTLE)
             await bot.stop()
         wall = time.perf_counter() - started
         result = await audit(database, people)
+        free_text = await database.read(
+            lambda conn: conn.execute(text("SELECT count(*) FROM answer_grades")).scalar_one()
+        )
+        left = processes_using(database.url)
     turns = sum(len(p.latencies) for p in people)
     print(
         f"  candidates    {candidates}, all at once, tapping buttons half the time,"
@@ -95,7 +108,12 @@ async def crash_run(
         f" {result.lost} lost, {result.doubled} doubled; no answered question asked anew"
     )
     print(f"  outbox        {result.unsent} replies left unsent")
-    clean = result.clean and kills > 0
+    print(
+        f"  free text     {free_text} answers graded, {waiting} still waiting"
+        f" {GRADING_SETTLE:g} s after the last kill"
+    )
+    print(f"  processes     {len(left)} left running after the bot stopped (its grading child)")
+    clean = result.clean and kills > 0 and waiting == 0 and not left
     print(f"  verdict       {'clean' if clean else 'NOT CLEAN'}")
     return 0 if clean else 1
 

@@ -461,6 +461,32 @@ async def unsent(database: Database) -> int:
     return int(await database.read(lambda conn: conn.execute(query).scalar_one()))
 
 
+async def ungraded(database: Database, settle: float = 0.0) -> int:
+    """Free-text answers still waiting for the grader, after waiting up to `settle` seconds for
+    there to be none."""
+    query = text("SELECT count(*) FROM answers WHERE grading = 'pending'")
+    deadline = time.monotonic() + settle
+    while True:
+        waiting = int(await database.read(lambda conn: conn.execute(query).scalar_one()))
+        if not waiting or time.monotonic() >= deadline:
+            return waiting
+        await asyncio.sleep(0.2)
+
+
+def processes_using(database_url: str) -> list[int]:
+    """Processes (a bot, its grading child) whose environment names this database: after a
+    run's bot has stopped there should be none."""
+    needle = f"SCREENBOT_DATABASE_URL={database_url}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+    return found
+
+
 async def audit(database: Database, people: list[Applicant], settle: float = 5.0) -> Audit:
     """Every answer an applicant gave is stored exactly once, as given; replies still unsent
     after `settle` seconds (marking a reply sent trails its arrival by a commit) count too."""
