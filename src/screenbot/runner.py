@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 #: up parameters another process stored.
 CALIBRATION_SCHEDULE = "30 2 * * *"
 CALIBRATION_RELOAD_SECONDS = 600.0
+CALIBRATION_FRESH = timedelta(hours=12)
+CALIBRATION_JITTER_SECONDS = 900  # processes of one deployment do not all start it at once
 
 
 class ConfigurationError(ScreenbotError):
@@ -75,8 +77,13 @@ def calibration_job(parts: App) -> Callable[[], Awaitable[None]]:
     min_answers = parts.settings.min_answers_to_calibrate
 
     async def calibration() -> None:
+        now = parts.clock()
         outcomes = await calibrate_banks(
-            parts.database, parts.catalog, parts.clock(), min_answers=min_answers
+            parts.database,
+            parts.catalog,
+            now,
+            min_answers=min_answers,
+            unless_since=now - CALIBRATION_FRESH,  # another process got there first tonight
         )
         for line in summary(outcomes, min_answers):
             log.info("calibration: %s", line)
@@ -86,12 +93,18 @@ def calibration_job(parts: App) -> Callable[[], Awaitable[None]]:
 
 
 def schedule_calibration(scheduler: JobScheduler, parts: App) -> None:
-    """Calibrate nightly; every few minutes, take up what another process calibrated."""
+    """Calibrate nightly, once per deployment however many processes run (each starts within a
+    quarter of an hour of the hour set, and skips banks another process calibrated tonight);
+    every few minutes, take up what another process calibrated."""
 
     async def reload() -> None:
         await parts.service.reload_calibrations()
 
-    scheduler.cron("calibration", cron_trigger(CALIBRATION_SCHEDULE, "UTC"), calibration_job(parts))
+    scheduler.cron(
+        "calibration",
+        cron_trigger(CALIBRATION_SCHEDULE, "UTC", jitter=CALIBRATION_JITTER_SECONDS),
+        calibration_job(parts),
+    )
     scheduler.every("calibration-reload", CALIBRATION_RELOAD_SECONDS, reload)
 
 

@@ -34,8 +34,9 @@ def timezone(name: str) -> ZoneInfo:
         ) from exc
 
 
-def cron_trigger(expression: str, tz: str) -> CronTrigger:
-    """A trigger for a five-field crontab expression in the given IANA time zone."""
+def cron_trigger(expression: str, tz: str, jitter: int | None = None) -> CronTrigger:
+    """A trigger for a five-field crontab expression in the given IANA time zone; `jitter`
+    delays each fire by up to that many seconds, at random."""
     zone = timezone(tz)
     fields = expression.split()
     if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
@@ -44,10 +45,12 @@ def cron_trigger(expression: str, tz: str) -> CronTrigger:
             "numbers mean different days to different cron tools"
         )
     try:
-        return CronTrigger.from_crontab(expression, timezone=zone)
+        trigger = CronTrigger.from_crontab(expression, timezone=zone)
     except ValueError as exc:
         hint = " (a range cannot wrap past SUN: write SUN,MON-THU)" if "range" in str(exc) else ""
         raise ScheduleError(f"bad cron schedule {expression!r}: {exc}{hint}") from exc
+    trigger.jitter = jitter
+    return trigger
 
 
 def check_schedule(flow: Mapping[str, Any]) -> list[Finding]:

@@ -106,7 +106,7 @@ async def test_calibrate_stores_parameters_and_new_screenings_use_them(
     assert "no bank 'nope'" in unknown.stderr
 
 
-async def test_the_nightly_job_calibrates_and_takes_the_result_up(
+async def test_the_nightly_job_calibrates_once_per_night_and_takes_the_result_up(
     database: Database, clock: Clock
 ) -> None:
     catalog = adaptive_mini()
@@ -125,3 +125,15 @@ async def test_the_nightly_job_calibrates_and_takes_the_result_up(
         assert len(parts.service.calibrations) > 0
         rows = await parameters_of(parts.database)
         assert {r.calibrated_at for r in rows} == {clock.now}
+
+    # A second process of the deployment runs its nightly job a few minutes later: the banks
+    # were calibrated tonight, so it leaves them be; the next night one process calibrates again.
+    first = clock.now
+    async with open_app(settings, migrate=False, clock=clock) as other:
+        clock.tick(600)
+        await calibration_job(other)()
+        assert {r.calibrated_at for r in await parameters_of(other.database)} == {first}
+        assert len(other.service.calibrations) == len(parts.service.calibrations)
+        clock.tick(24 * 3600)
+        await calibration_job(other)()
+        assert {r.calibrated_at for r in await parameters_of(other.database)} == {clock.now}

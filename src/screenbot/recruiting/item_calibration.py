@@ -11,6 +11,7 @@ parameters only for questions with at least the configured number of answers
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,7 +89,8 @@ async def calibrate_bank(
     ]
     stored = by_question(await parameters_of(database, bank_id, version))
     previous = [_previous(stored.get(q.id)) for q, _ in scored]
-    result = calibrate(
+    result = await asyncio.to_thread(  # seconds of numpy on a big bank: not on the event loop
+        calibrate,
         [a.screening_id for a in answers],
         [index[a.question_id] for a in answers],
         [response_value(a.points, a.max_points) for a in answers],
@@ -132,8 +134,12 @@ async def calibrate_banks(
     *,
     bank: str | None = None,
     min_answers: int,
+    unless_since: datetime | None = None,
 ) -> list[BankOutcome]:
-    """Calibrate one bank, or every bank with automatically scored questions, by bank id."""
+    """Calibrate one bank, or every bank with automatically scored questions, by bank id.
+
+    `unless_since`: skip a bank whose current version was calibrated at or after this time (by
+    another process of the same deployment, whose nightly job ran first)."""
     banks = [bank] if bank is not None else sorted(catalog.banks)
     outcomes = []
     for bank_id in banks:
@@ -141,6 +147,10 @@ async def calibrate_banks(
             question_prior(q) is not None for q in catalog.banks[bank_id].questions
         ):
             continue
+        if unless_since is not None:
+            stored = await parameters_of(database, bank_id, catalog.bank_version(bank_id))
+            if any(p.calibrated_at >= unless_since for p in stored):
+                continue
         outcomes.append(
             await calibrate_bank(database, catalog, bank_id, now, min_answers=min_answers)
         )
