@@ -13,8 +13,8 @@ DECIDED = {"advance": "✅ Advanced", "reject": "❌ Rejected", "hold": "⏸ On 
 
 
 def percent(value: float | None) -> str:
-    """A score from 0 to 1 as recruiters read it; a dash where there is none yet."""
-    """A score between 0 and 1 as a whole percentage, or a dash for none."""
+    """A score from 0 to 1 as recruiters read it, a whole percentage; a dash where there is
+    none yet."""
     return "—" if value is None else f"{value * 100:.0f}%"
 
 

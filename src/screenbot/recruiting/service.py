@@ -18,7 +18,7 @@ from screenbot.engine.messages import Notice
 from screenbot.engine.totals import regraded
 from screenbot.recruiting.digest import DECISIONS
 from screenbot.recruiting.digests import Digest, Digests
-from screenbot.store.answers import answers_of
+from screenbot.store.answers import StoredTotal, answers_of, total_of
 from screenbot.store.database import Database
 from screenbot.store.decisions import flow_of, record_decision
 from screenbot.store.grading import Grading, gradings_of, override_credit
@@ -45,6 +45,9 @@ class Decided:
     channel: str  # the candidate's
     notification: Delivery | None
 
+
+#: A screening's total as recruiters read it: None until final, `grading` meanwhile.
+Total = StoredTotal
 
 #: The credit a recruiter can set on a free-text answer, as shares of its points.
 CREDITS = {"full": 1.0, "half": 0.5, "none": 0.0}
@@ -230,6 +233,10 @@ class RecruitingService:
                 )
             )
         return lines
+
+    async def total(self, screening_id: int) -> Total | None:
+        """The screening's total, passed or not, or that it is still grading."""
+        return await total_of(self.database, screening_id)
 
     async def set_credit(
         self, screening_id: int, position: int, credit: str, by: str

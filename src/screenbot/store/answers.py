@@ -1,4 +1,5 @@
-"""A screening's stored answers, in the order they were given: what recruiters read back."""
+"""A screening's stored answers, in the order they were given, and its total: what recruiters
+read back."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from screenbot.store.database import Database
-from screenbot.store.schema import Answer
+from screenbot.store.schema import Answer, Screening
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,24 @@ async def answers_of(database: Database, screening_id: int) -> list[StoredAnswer
     )
     rows = await database.read(lambda conn: conn.execute(query).all())
     return [StoredAnswer(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StoredTotal:
+    """A screening's total as stored: None until it is final (`grading` while free-text answers
+    wait for the grader or the total for recomputing)."""
+
+    score: float | None
+    passed: bool | None
+    grading: bool
+
+
+async def total_of(database: Database, screening_id: int) -> StoredTotal | None:
+    """The screening's total; None when there is no such screening."""
+    query = select(Screening.score, Screening.passed, Screening.grading).where(
+        Screening.id == screening_id
+    )
+    row = await database.read(lambda conn: conn.execute(query).first())
+    if row is None:
+        return None
+    return StoredTotal(row.score, row.passed, row.grading is not None)

@@ -131,7 +131,8 @@ async def test_a_recruiter_reads_the_evidence_and_sets_the_credit_a_stranger_can
         await eventually(lambda: len(slack.called("views.open")) == 1)
         [opened] = slack.called("views.open")
         view = {"id": "V1", **opened["view"]}
-        blocks = view["blocks"]
+        total, *blocks = view["blocks"]
+        assert total["elements"][0]["text"].startswith(f"Total {graded_score * 100:.0f}%")
         free = blocks[2]
         assert "graded by meaning" in free["text"]["text"]
         assert free["accessory"]["action_id"] == "set_credit"
@@ -167,8 +168,17 @@ async def test_a_recruiter_reads_the_evidence_and_sets_the_credit_a_stranger_can
         assert stored.grading == "overridden"
         [updated] = slack.called("views.update")
         assert updated["view_id"] == "V1"
-        heading = updated["view"]["blocks"][2]["text"]["text"]
-        assert "credit set by <@URECRUITER>" in heading
+        total, *blocks = updated["view"]["blocks"]
+        assert total["elements"][0]["text"].startswith(f"Total {score * 100:.0f}%")
+        assert "credit set by <@URECRUITER>" in blocks[2]["text"]["text"]
+        # The recruiter is told, privately, what their credit changed.
+        await eventually(lambda: len(slack.called("chat.postEphemeral")) == 2)
+        told = slack.called("chat.postEphemeral")[1]
+        assert (told["user"], told["channel"]) == ("URECRUITER", channel)
+        assert told["text"] == (
+            f"Answer 2 now earns {half_points:g} points (it had {points:g})."
+            f" Total {score * 100:.0f}% (it was {graded_score * 100:.0f}%)."
+        )
 
         everything = [p for m, p in slack.calls if m != "auth.test"]
         assert problems(everything, mentions={"<@URECRUITER>"}, formatting=["*for sure*"]) == []

@@ -182,8 +182,10 @@ async def test_view_answers_opens_an_escaped_transcript_for_recruiters_only(
     [opened] = slack.called("views.open")
     modal = opened["view"]
     assert modal["type"] == "modal"
-    assert len(modal["blocks"]) == 6  # a heading and the answer for each of three
-    heading, answer = modal["blocks"][0]["text"], modal["blocks"][1]["text"]
+    total, *blocks = modal["blocks"]
+    assert total["elements"][0]["text"].startswith("Total ")
+    assert len(blocks) == 6  # a heading and the answer for each of three
+    heading, answer = blocks[0]["text"], blocks[1]["text"]
     assert "1/1 in 30s" in heading["text"]
     assert answer == {
         "type": "plain_text",

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from screenbot.channels.slack.mrkdwn import Block, escape, mrkdwn, plain
-from screenbot.recruiting.service import CREDITS, FreeTextGrade, TranscriptLine
+from screenbot.recruiting.digest import percent
+from screenbot.recruiting.service import CREDITS, CreditSet, FreeTextGrade, Total, TranscriptLine
 
 MAX_BLOCKS = 100  # a modal's limit
 SET_CREDIT = "set_credit"
@@ -103,15 +104,37 @@ def _answer_blocks(screening_id: int, line: TranscriptLine) -> list[Block]:
     return blocks
 
 
+def total_text(total: Total | None) -> str:
+    """A screening's total as a line for recruiters."""
+    if total is None:
+        return "No total."
+    if total.grading:
+        return "Total: grading (it follows once every free-text answer is graded)."
+    outcome = {True: " — passed", False: " — not passed", None: ""}[total.passed]
+    return f"Total {percent(total.score)}{outcome}."
+
+
+def credit_note(done: CreditSet, before: Total | None, after: Total | None) -> str:
+    """What a recruiter's credit changed, told to them: the answer's points and the total."""
+    note = f"Answer {done.position + 1} now earns {done.after:g} points (it had {done.before:g})."
+    if after is not None and not after.grading and before is not None and not before.grading:
+        return f"{note} Total {percent(after.score)} (it was {percent(before.score)})."
+    return f"{note} {total_text(after)}"
+
+
 def answers_modal(
-    lines: list[TranscriptLine], screening_id: int = 0, channel: str | None = None
+    lines: list[TranscriptLine],
+    screening_id: int = 0,
+    channel: str | None = None,
+    total: Total | None = None,
 ) -> Block:
-    """A screening's answers for recruiters: our headings in mrkdwn, each answer `plain_text`,
-    so an answer reads exactly as typed and cannot format, mention or link anything. A free-text
-    answer shows how it was graded (each concept's credit with the candidate's sentence that
-    earned it, quoted as plain text; "needs review" when the grader was unsure) and a menu that
-    sets its credit. `channel` is where the digest was, for replies to what is pressed here."""
-    blocks: list[Block] = []
+    """A screening's answers for recruiters: its total, then our headings in mrkdwn and each
+    answer `plain_text`, so an answer reads exactly as typed and cannot format, mention or link
+    anything. A free-text answer shows how it was graded (each concept's credit with the
+    candidate's sentence that earned it, quoted as plain text; "needs review" when the grader
+    was unsure) and a menu that sets its credit. `channel` is where the digest was, for replies
+    to what is pressed here."""
+    blocks: list[Block] = [{"type": "context", "elements": [mrkdwn(total_text(total))]}]
     for shown, line in enumerate(lines):
         more = _answer_blocks(screening_id, line)
         if len(blocks) + len(more) > MAX_BLOCKS - 1:
@@ -119,7 +142,7 @@ def answers_modal(
             blocks.append({"type": "context", "elements": [mrkdwn(rest)]})
             break
         blocks += more
-    if not blocks:
+    if len(blocks) == 1:
         blocks.append({"type": "section", "text": mrkdwn("No answers.")})
     metadata: dict[str, Any] = {"screening": screening_id, "channel": channel}
     return {

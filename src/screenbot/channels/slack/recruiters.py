@@ -17,7 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from screenbot.channels.background import Background
 from screenbot.channels.slack.courier import CHANNEL, SlackCourier
-from screenbot.channels.slack.modals import SET_CREDIT, answers_modal, read_credit_value
+from screenbot.channels.slack.modals import (
+    SET_CREDIT,
+    answers_modal,
+    credit_note,
+    read_credit_value,
+)
 from screenbot.channels.slack.mrkdwn import mrkdwn
 from screenbot.channels.slack.shortlist import decision_text, notification, pages
 from screenbot.content.flows import Flow
@@ -133,7 +138,8 @@ class Recruiters:
         if await self._flow_if_allowed(body, screening_id) is None:
             return
         lines = await self.recruiting.transcript(screening_id)
-        view = answers_modal(lines, screening_id, body["channel"]["id"])
+        total = await self.recruiting.total(screening_id)
+        view = answers_modal(lines, screening_id, body["channel"]["id"], total)
         await self.client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def _on_set_credit(self, ack: AsyncAck, body: Body, action: Body) -> None:
@@ -153,13 +159,20 @@ class Recruiters:
         if await self._flow_if_allowed(asked, screening_id) is None:
             return
         user = body["user"]["id"]
-        if await self.recruiting.set_credit(screening_id, position, credit, user) is None:
+        before = await self.recruiting.total(screening_id)
+        done = await self.recruiting.set_credit(screening_id, position, credit, user)
+        if done is None:
             return
         lines = await self.recruiting.transcript(screening_id)
+        after = await self.recruiting.total(screening_id)
         channel = asked["channel"]["id"] or None
         await self.client.views_update(
-            view_id=body["view"]["id"], view=answers_modal(lines, screening_id, channel)
+            view_id=body["view"]["id"], view=answers_modal(lines, screening_id, channel, after)
         )
+        if channel is not None:  # the total and the rank follow at once: say so, privately
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=credit_note(done, before, after)
+            )
 
     async def _on_shortlist(self, ack: AsyncAck, command: Body) -> None:
         await ack()
