@@ -1,6 +1,17 @@
-"""`python -m screenbot`: the same command as `screenbot`."""
+"""The `screenbot` command and `python -m screenbot`.
 
-from screenbot.cli import main
+The console script imports this module, not the command line itself: a grading child process
+(`grading/process.py`) starts by importing the script that started its parent, and should not
+pay for the whole application it never uses.
+"""
 
-if __name__ == "__main__":  # not again in a child process that imports this module
+
+def main() -> None:
+    """Run the `screenbot` command."""
+    from screenbot.cli import main as command
+
+    command()
+
+
+if __name__ == "__main__":
     main()

@@ -79,3 +79,15 @@ def _zombie(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return False
+
+
+def test_the_command_module_leaves_the_application_unimported() -> None:
+    """It broke: a grading child starts by importing the script that started the bot, which
+    imported the whole command line; the child took 2.2 s and 170 MB before loading its model."""
+    probe = (
+        "import sys, screenbot.__main__; print(*sorted(m for m in sys.modules if 'screenbot' in m))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split() == ["screenbot", "screenbot.__main__"]
