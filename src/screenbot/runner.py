@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -109,15 +108,6 @@ def schedule_calibration(scheduler: JobScheduler, parts: App) -> None:
     scheduler.every("calibration-reload", CALIBRATION_RELOAD_SECONDS, reload)
 
 
-def settle_startup_objects() -> None:
-    """Keep what startup built (modules, content, clients: some 170,000 objects) out of every
-    later garbage collection. Each full collection walked them all, pausing the event loop for
-    tens of milliseconds in the middle of candidates' turns; collected once here and frozen,
-    they are never walked again, and collections see only what turns allocate."""
-    gc.collect()
-    gc.freeze()
-
-
 async def serve(
     settings: Settings, stop: asyncio.Event, on_ready: Callable[[int], None] | None = None
 ) -> None:
@@ -169,7 +159,6 @@ async def serve(
                 grading.start()
             if digests is not None:
                 await digests.catch_up()
-            settle_startup_objects()
             if on_ready is not None:
                 on_ready(sock.getsockname()[1])
             await stop.wait()
