@@ -12,9 +12,9 @@ marked sent, can arrive twice: candidates pass over such copies and the run coun
 question asked again after it was answered would stop the run: the candidates check every
 question is new. Candidates take about 1.5 s to answer (--think), as people do, so the run
 lasts long enough for a dozen kills or more however fast the bot is. Free-text answers are
-graded in a child process of the bot: within a minute of the last kill every one must be
-graded, and once the bot has stopped no process of the run (a grading child of a killed bot,
-say) may be left running.
+graded in a child process of the bot: every one must be graded soon after the last kill (at
+most the grading lease later: what a killed bot had claimed waits for it), and once the bot has
+stopped no process of the run (a grading child of a killed bot, say) may be left running.
 """
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ from benchmarks.telegram_party import (
     switchboard,
     ungraded,
 )
+from screenbot.store.grading import DEFAULT_GRADING_LEASE
 
 LEASE_SECONDS = 2.0
-GRADING_SETTLE = 60.0  # after the last kill, the time the grader has to catch up
+# After the last kill, the time the grader has to catch up: answers a killed bot had claimed
+# wait out their lease (two minutes) before another worker takes them.
+GRADING_SETTLE = DEFAULT_GRADING_LEASE.total_seconds() + 30
 
 
 async def keep_killing(
@@ -85,7 +88,9 @@ async def crash_run(
         finally:
             done.set()
             kills = await killer
+            last_kill = time.perf_counter()
             waiting = await ungraded(database, settle=GRADING_SETTLE)
+            caught_up = time.perf_counter() - last_kill
             await bot.stop()
         wall = time.perf_counter() - started
         result = await audit(database, people)
@@ -109,8 +114,8 @@ async def crash_run(
     )
     print(f"  outbox        {result.unsent} replies left unsent")
     print(
-        f"  free text     {free_text} answers graded, {waiting} still waiting"
-        f" {GRADING_SETTLE:g} s after the last kill"
+        f"  free text     {free_text} answers graded, {waiting} still waiting,"
+        f" {caught_up:.0f} s after the last kill"
     )
     print(f"  processes     {len(left)} left running after the bot stopped (its grading child)")
     clean = result.clean and kills > 0 and waiting == 0 and not left
