@@ -265,19 +265,18 @@ class SemanticGrader:
         # misconception does ("liveness restarts the container" is right, not a misreading of
         # "readiness restarts the container").
         right_anywhere = np.max([agree for _, agree, _, _, _ in per_concept], axis=0)
+        wrongs = [
+            self._wrong(usable, agree, mis, right_anywhere) for _, agree, _, mis, _ in per_concept
+        ]
         # A sentence judged wrong for one concept earns no other concept either.
         wrong_anywhere = np.zeros(len(units), dtype=np.bool_)
-        for _, agree, _, mis, _ in per_concept:
-            wrong_anywhere |= self._wrong(usable, agree, mis, right_anywhere)
+        for wrong in wrongs:
+            wrong_anywhere |= wrong
         credible = usable & ~wrong_anywhere
         grades: list[ConceptGrade] = []
         nearest = -1.0
-        for c, agree, contradict, mis, kw in per_concept:
-            grades.append(
-                self._concept(
-                    c, units, usable, credible, agree, contradict, mis, kw, right_anywhere
-                )
-            )
+        for (c, agree, contradict, mis, kw), wrong in zip(per_concept, wrongs, strict=True):
+            grades.append(self._concept(c, units, credible, wrong, agree, contradict, mis, kw))
             nearest = max(nearest, float(np.max(np.where(usable, np.maximum(agree, mis), -1.0))))
 
         points = sum(g.earned for g in grades)
@@ -304,18 +303,18 @@ class SemanticGrader:
         self,
         c: _Concept,
         units: list[segmentation.Unit],
-        usable: npt.NDArray[np.bool_],
         credible: npt.NDArray[np.bool_],
+        wrong: npt.NDArray[np.bool_],
         agree: npt.NDArray[np.float64],
         contradict: npt.NDArray[np.float64],
         mis: npt.NDArray[np.float64],
         kw: npt.NDArray[np.bool_],
-        right_anywhere: npt.NDArray[np.float64],
     ) -> ConceptGrade:
+        """One concept's credit from the units that may earn it (`credible`); `wrong` are the
+        units that say one of its misconceptions."""
         s = self.settings
         support = np.where(credible, agree + s.keyword_bonus * kw, -1.0)
         denial = np.where(credible, contradict + s.keyword_bonus * kw, -1.0)
-        wrong = self._wrong(usable, agree, mis, right_anywhere)
         concept, points = c.concept.concept, c.concept.points
 
         if wrong.any():
